@@ -1,0 +1,93 @@
+/* jumeau demo: load the sample city (once) and serve it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "db.h"
+#include "imp.h"
+#include "server.h"
+
+#ifndef JUMEAU_SAMPLES_DIR
+#define JUMEAU_SAMPLES_DIR "data/samples"
+#endif
+
+/* The sample city. Each file is shipped in data/samples with its attribution (NOTICE). */
+static const struct sample {
+    const char *kind;
+    const char *file;
+    const char *name;
+    const char *title;
+    const char *licence;
+} samples[] = {
+    {"buildings", "liechtenstein-2013-08-03.osm.pbf", "liechtenstein_buildings",
+     "Buildings of Liechtenstein (OpenStreetMap, 2013)", "ODbL-1.0, (c) OpenStreetMap contributors"},
+};
+
+static const struct cli_opt opts[] = {
+    {"--samples", "DIR", "the folder of the sample files (default: the build's data/samples)"},
+    {"--listen", "HOST:PORT", "the address to serve on (default 127.0.0.1:8080)"},
+    {NULL, NULL, NULL},
+};
+
+enum jm_status cmd_demo(struct cli_ctx *ctx, struct err *e)
+{
+    struct cli_parsed p;
+    enum jm_status rc = cli_parse(ctx->argc, ctx->argv, 1, opts, "demo", &p, e);
+    if (rc)
+        return rc;
+    if (p.help) {
+        cli_print_usage("jumeau demo [--samples DIR] [--listen HOST:PORT]",
+                        "Creates the database if needed, loads the sample city once, and serves it.", opts);
+        return JM_OK;
+    }
+    const char *dir = cli_get(&p, opts, "--samples");
+    if (!dir)
+        dir = getenv("JUMEAU_SAMPLES");
+    if (!dir || !*dir)
+        dir = JUMEAU_SAMPLES_DIR;
+    const char *listen = cli_get(&p, opts, "--listen");
+    if (listen && (rc = config_parse_listen(listen, "--listen", ctx->cfg.listen_host, sizeof ctx->cfg.listen_host,
+                                            &ctx->cfg.listen_port, e)))
+        return rc;
+
+    struct db_target t;
+    if ((rc = db_target_resolve(&t, &ctx->cfg, e)) || (rc = db_target_ready(&t, true, NULL, e)))
+        return rc;
+    PGconn *conn = db_connect(t.conninfo, e);
+    if (!conn)
+        return JM_EDB;
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0] && !rc; i++) {
+        const struct sample *s = &samples[i];
+        const char *params[] = {s->name};
+        PGresult *r = db_query(conn, "SELECT 1 FROM jumeau.datasets WHERE name = $1", 1, params, e);
+        if (!r) {
+            rc = JM_EDB;
+            break;
+        }
+        bool present = PQntuples(r) > 0;
+        PQclear(r);
+        if (present)
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, s->file);
+        if (access(path, R_OK) != 0) {
+            rc = err_set(e, JM_EENV, "sample file %s is missing (give the samples folder with --samples DIR)", path);
+            break;
+        }
+        struct imp_options o = {.kind = s->kind, .file = path, .name = s->name, .title = s->title,
+                                .licence = s->licence, .quiet = ctx->quiet};
+        struct imp_report rep;
+        if ((rc = imp_run(conn, &o, &rep, e)))
+            break;
+        if (!ctx->quiet)
+            printf("loaded %s: %llu features\n", s->name, (unsigned long long)rep.written);
+    }
+    PQfinish(conn);
+    if (rc)
+        return rc;
+    if (!ctx->quiet)
+        printf("the sample city is at http://%s:%d/collections\n", ctx->cfg.listen_host, ctx->cfg.listen_port);
+    return server_run(&ctx->cfg, t.conninfo, !ctx->quiet, e);
+}

@@ -1,0 +1,64 @@
+/* db: PostgreSQL access for every module: connect by URL, run SQL with parameters only,
+ * apply the migrations of schemas/.
+ *
+ * Only text-format parameters are used: user input always travels as a parameter, never in
+ * the SQL text. Identifiers (dataset tables) are quoted with db_quote_ident().
+ * Errors: JM_EDB with a one-line message (the server maps it to a generic 503/500 and never
+ * shows it to clients; the CLI prints it).
+ * Thread-safety: a PGconn belongs to one thread at a time (libpq's own rule). */
+#ifndef JUMEAU_DB_H
+#define JUMEAU_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+struct buf;
+
+/* Opens a connection from a URL (postgresql://…) or a key=value string. The message of a
+ * failure is one line naming the (password-redacted) target and what to check.
+ * Returns NULL on failure. The caller closes with PQfinish(). */
+PGconn *db_connect(const char *conninfo, struct err *e);
+
+/* Runs `sql` with `nparams` text parameters (NULL entries are SQL NULLs). Returns the result
+ * (caller PQclear()s it) when it is COMMAND_OK or TUPLES_OK, else NULL with `e` set. */
+PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params, struct err *e);
+
+/* Like db_query for statements whose rows nobody reads. */
+enum jm_status db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params, struct err *e);
+
+/* Runs a script of several statements that jumeau composed itself (DDL with quoted
+ * identifiers, never user values: those go through db_exec's parameters). */
+enum jm_status db_exec_script(PGconn *conn, const char *sql, struct err *e);
+
+/* First column of the first row as a newly allocated string (free()), NULL when no row
+ * or on error (then `e` tells which). */
+char *db_query_value(PGconn *conn, const char *sql, int nparams, const char *const *params, struct err *e);
+
+/* Appends `name` quoted as an SQL identifier ("data"."my ""table"") to `out`. */
+bool db_quote_ident(struct buf *out, const char *name);
+
+/* One numbered SQL migration, compiled into the binary from schemas/NNNN_name.sql. */
+struct db_migration {
+    int version;
+    const char *name; /* file name without .sql */
+    const char *sql;
+};
+
+/* The migrations of schemas/, in order (generated at build time). */
+extern const struct db_migration db_migrations[];
+extern const size_t db_migrations_count;
+
+/* Makes sure PostGIS is enabled (and pgRouting when the server has it), then applies every
+ * migration not yet recorded in jumeau.schema_migrations, each in its own transaction,
+ * under an advisory lock so that concurrent processes apply each one once.
+ * `applied` (optional) receives how many were applied now. Idempotent. */
+enum jm_status db_migrate(PGconn *conn, const struct db_migration *list, size_t count, int *applied,
+                          struct err *e);
+
+/* The highest applied migration version (0 when none), or -1 with `e` set. */
+int db_schema_version(PGconn *conn, struct err *e);
+
+#endif

@@ -1,0 +1,67 @@
+/* imp: importers: from a source file to a dataset table data.<name> in PostGIS.
+ *
+ * One driver for every kind: it opens the source through OGR, picks the layer and the
+ * features the kind wants, transforms geometry once (PROJ, through OGR) into the dataset's
+ * projected CRS, streams rows with COPY into a new table, indexes it, grants it to the
+ * reader role of its access level and records it in jumeau.datasets — all in one
+ * transaction, so a failure at any point leaves the database as it was.
+ * Thread-safety: one import per connection; GDAL must be initialised (imp_init) first. */
+#ifndef JUMEAU_IMP_H
+#define JUMEAU_IMP_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct imp_options {
+    const char *kind;    /* cadastre, buildings, network, citygml, cityjson, ifc */
+    const char *file;
+    const char *name;    /* NULL: derived from the file name */
+    const char *layer;   /* NULL: the kind's layer, or the only one */
+    const char *srs;     /* "EPSG:n": the source CRS when the file has none or lies */
+    const char *access;  /* open (default), shared, closed */
+    const char *title;   /* NULL: derived from the name */
+    const char *licence;
+    bool replace;        /* swap in a new version of an existing dataset */
+    bool quiet;          /* no progress bar */
+};
+
+struct imp_report {
+    char name[64];
+    char table[80];      /* data."name" as written */
+    char kind[16];
+    int storage_srid;
+    char source_srs[64];
+    int version;
+    uint64_t read;       /* features the kind selected from the source */
+    uint64_t written;
+    uint64_t skipped;    /* selected but unusable (no or wrong geometry) */
+    double seconds;
+};
+
+/* Registers GDAL's drivers and sets GDAL's process-wide options. Call once at start-up. */
+void imp_init(void);
+
+/* Whether `kind` names an importer, and whether it is built yet. */
+bool imp_kind_known(const char *kind);
+bool imp_kind_available(const char *kind);
+
+/* Imports per `opt` over `conn` (an open connection to a migrated database). Errors name the
+ * file and, where it matters, the feature: JM_EINPUT for a bad source, JM_EEXISTS when the
+ * dataset exists and opt->replace is false, JM_EDB for database failures. */
+enum jm_status imp_run(PGconn *conn, const struct imp_options *opt, struct imp_report *report, struct err *e);
+
+/* Dataset names are at most 48 bytes, so that data.<name>_<part> and the staging names of an
+ * import stay within PostgreSQL's 63-byte identifiers. */
+#define IMP_NAME_MAX 48
+
+/* Derives a dataset name from a file name: lowercase letters, digits and '_', starting with a
+ * letter, at most IMP_NAME_MAX bytes ("Liechtenstein-2013.osm.pbf" -> "liechtenstein_2013"). */
+void imp_name_from_file(const char *path, char out[64]);
+
+/* Whether `name` is a valid dataset name (what the registry accepts). */
+bool imp_name_valid(const char *name);
+
+#endif

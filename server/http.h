@@ -1,0 +1,72 @@
+/* http: the server's request and response, as route handlers see them.
+ *
+ * Handlers never touch libmicrohttpd: they read the request through these accessors, write
+ * a body into res->body, and return a status with an err; the server turns errors into JSON
+ * bodies with the right HTTP status (http_status_for) and writes the access log line.
+ * Everything a handler allocates for the request lives in req->arena. */
+#ifndef JUMEAU_HTTP_H
+#define JUMEAU_HTTP_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "err.h"
+
+struct server;
+
+#define HTTP_MAX_PATH_PARAMS 4
+
+struct http_request {
+    struct server *server;
+    void *conn;               /* the libmicrohttpd connection; opaque to handlers */
+    const char *method;       /* HEAD arrives as GET with head_only set */
+    bool head_only;
+    const char *path;
+    struct arena arena;
+    char base_url[512];       /* scheme://host[:port] the client used, for links */
+    const char *principal;    /* "anonymous" or an API key's name */
+    const char *db_role;      /* the reader role of the caller: jumeau_open for anonymous */
+    const char *params[HTTP_MAX_PATH_PARAMS]; /* {name} segments of the matched route, in order */
+    PGconn *db;               /* checked out on first use by http_db() */
+    bool db_broken;
+    double started;
+};
+
+struct http_response {
+    int status;               /* 200 unless set */
+    const char *content_type; /* application/json unless set */
+    struct buf body;
+    const char *cache_control;
+};
+
+/* A query parameter's value, NULL when absent. Lives as long as the request. */
+const char *http_query(struct http_request *req, const char *name);
+
+/* A connection for this request, with the caller's role already set (SET ROLE); checked
+ * in when the request completes. NULL with JM_EDB when the database is unavailable. */
+PGconn *http_db(struct http_request *req, struct err *e);
+
+/* The HTTP status for an error code, as the API documents it. */
+int http_status_for(enum jm_status code);
+
+/* Route handlers: fill `res` or return an error (the server writes the error body). */
+typedef enum jm_status (*http_handler)(struct http_request *req, struct http_response *res, struct err *e);
+
+struct http_route {
+    const char *method;   /* GET, POST … */
+    const char *pattern;  /* "/collections/{id}/items": {x} matches one non-empty segment */
+    http_handler handler;
+    const char *name;     /* a stable label for metrics and logs */
+};
+
+/* The routing table (server/routes.c). */
+extern const struct http_route http_routes[];
+extern const int http_routes_count;
+
+/* Matches `path` against `pattern`; fills params (arena copies, URL-decoded) on success. */
+bool http_route_match(const char *pattern, const char *path, struct arena *arena,
+                      const char *params[HTTP_MAX_PATH_PARAMS]);
+
+#endif

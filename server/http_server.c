@@ -1,0 +1,423 @@
+/* libmicrohttpd glue: listening socket, request lifecycle, dispatch, errors, access log. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "db_pool.h"
+#include "http.h"
+#include "json_writer.h"
+#include "log.h"
+#include "progress.h"
+#include "server.h"
+
+enum {
+    REQUEST_ARENA_CAP = 64 << 20,   /* bytes a request may allocate */
+    RESPONSE_BODY_CAP = 256 << 20,  /* bytes of a response body */
+    DB_CHECKOUT_TIMEOUT_MS = 10000,
+    CONNECTION_TIMEOUT_S = 30,      /* idle client connections are closed after this */
+    MAX_URL_LENGTH = 8192,
+};
+
+struct server {
+    struct db_pool pool;
+    bool access_log;
+};
+
+/* ---- request accessors ------------------------------------------------------------- */
+
+const char *http_query(struct http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+PGconn *http_db(struct http_request *req, struct err *e)
+{
+    if (req->db)
+        return req->db;
+    PGconn *conn = db_pool_checkout(&req->server->pool, DB_CHECKOUT_TIMEOUT_MS, e);
+    if (!conn)
+        return NULL;
+    /* The reader role bounds what this request can read, whatever the handler's SQL says. */
+    const char *role = req->db_role;
+    char sql[96];
+    snprintf(sql, sizeof sql, "SET ROLE %s", role); /* a constant from our own table, not input */
+    PGresult *res = PQexec(conn, sql);
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (!ok) {
+        log_warn("cannot switch to role %s: %s", role, PQerrorMessage(conn));
+        db_pool_checkin(&req->server->pool, conn, true);
+        err_set(e, JM_EDB, "the database is unavailable");
+        return NULL;
+    }
+    req->db = conn;
+    return conn;
+}
+
+int http_status_for(enum jm_status code)
+{
+    switch (code) {
+    case JM_OK: return 200;
+    case JM_EINPUT: return 400;
+    case JM_ENOTFOUND: return 404;
+    case JM_EEXISTS: return 409;
+    case JM_ELIMIT: return 413;
+    case JM_EDENIED: return 403;
+    case JM_EDB: return 503;
+    case JM_ENOTYET: return 501;
+    case JM_EENV:
+    case JM_EINTERNAL:
+    default: return 500;
+    }
+}
+
+/* ---- routing ----------------------------------------------------------------------- */
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static char *url_decode(struct arena *a, const char *s, size_t n)
+{
+    char *out = arena_alloc(a, n + 1);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+            out[k++] = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            i += 2;
+        } else {
+            out[k++] = s[i];
+        }
+    }
+    out[k] = '\0';
+    return out;
+}
+
+bool http_route_match(const char *pattern, const char *path, struct arena *arena,
+                      const char *params[HTTP_MAX_PATH_PARAMS])
+{
+    int nparams = 0;
+    const char *p = pattern, *u = path;
+    while (*p && *u) {
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            if (!close || nparams == HTTP_MAX_PATH_PARAMS)
+                return false;
+            size_t n = strcspn(u, "/");
+            if (n == 0)
+                return false;
+            params[nparams] = url_decode(arena, u, n);
+            if (!params[nparams])
+                return false;
+            nparams++;
+            p = close + 1;
+            u += n;
+        } else if (*p == *u) {
+            p++, u++;
+        } else {
+            return false;
+        }
+    }
+    /* a trailing slash is the same resource */
+    if (*u == '/' && u[1] == '\0' && u != path)
+        u++;
+    return *p == '\0' && *u == '\0';
+}
+
+/* ---- responses --------------------------------------------------------------------- */
+
+static void error_body(struct http_response *res, enum jm_status code, const char *description)
+{
+    buf_reset(&res->body);
+    struct jw w;
+    jw_init(&w, &res->body);
+    jw_object_begin(&w);
+    jw_kv_string(&w, "code", err_code_name(code));
+    jw_kv_string(&w, "description", description);
+    jw_object_end(&w);
+    res->status = http_status_for(code);
+    res->content_type = "application/json";
+    res->cache_control = "no-store";
+}
+
+/* What a client may be told of an error: its own mistakes in full; for the server's and the
+ * database's troubles a fixed sentence, never SQL, paths or library messages. */
+static const char *public_description(const struct err *e)
+{
+    switch (e->code) {
+    case JM_EDB: return "the database is unavailable; try again shortly";
+    case JM_EENV:
+    case JM_EINTERNAL: return "internal server error";
+    default: return e->msg;
+    }
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_request *req, struct http_response *res)
+{
+    size_t len = res->body.len;
+    void *data = len ? buf_take(&res->body, NULL) : NULL;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, data, data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(data);
+        return MHD_NO;
+    }
+    if (res->content_type && res->status != 204)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+    MHD_add_response_header(r, "Access-Control-Expose-Headers", "ETag, Link, Content-Crs");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, res->cache_control ? res->cache_control : "no-cache");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)res->status, r);
+    MHD_destroy_response(r);
+    if (req->server->access_log) {
+        /* one line per request: method path status bytes ms principal */
+        double ms = (progress_now() - req->started) * 1000.0;
+        printf("%s %s %d %zu %.1fms %s\n", req->head_only ? "HEAD" : req->method, req->path, res->status, len, ms,
+               req->principal);
+        fflush(stdout);
+    }
+    return ok;
+}
+
+/* Host header → base URL for links; only characters a host:port can hold are kept. */
+static void make_base_url(struct http_request *req)
+{
+    const char *host = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    const char *proto = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    const char *scheme = proto && strcmp(proto, "https") == 0 ? "https" : "http";
+    char clean[256];
+    size_t n = 0;
+    for (const char *p = host ? host : "localhost"; *p && n + 1 < sizeof clean; p++) {
+        char c = *p;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+            c == ':' || c == '[' || c == ']')
+            clean[n++] = c;
+    }
+    clean[n] = '\0';
+    snprintf(req->base_url, sizeof req->base_url, "%s://%s", scheme, n ? clean : "localhost");
+}
+
+static void dispatch(struct http_request *req, struct http_response *res)
+{
+    struct err e;
+    err_clear(&e);
+    bool path_known = false;
+    for (int i = 0; i < http_routes_count; i++) {
+        const struct http_route *route = &http_routes[i];
+        const char *params[HTTP_MAX_PATH_PARAMS] = {0};
+        if (!http_route_match(route->pattern, req->path, &req->arena, params))
+            continue;
+        path_known = true;
+        if (strcmp(route->method, req->method) != 0)
+            continue;
+        memcpy(req->params, params, sizeof params);
+        enum jm_status rc = route->handler(req, res, &e);
+        if (rc) {
+            if (rc >= JM_EENV)
+                log_error("%s %s: %s", req->method, req->path, e.msg);
+            error_body(res, rc, public_description(&e));
+        } else if (res->body.overflow) {
+            error_body(res, JM_ELIMIT, "the response would be too large: narrow the request");
+        }
+        return;
+    }
+    if (path_known) {
+        err_set(&e, JM_EINPUT, "method %s is not allowed on %s", req->method, req->path);
+        error_body(res, JM_EINPUT, e.msg);
+        res->status = 405;
+    } else {
+        err_set(&e, JM_ENOTFOUND, "no resource at %s", req->path);
+        error_body(res, JM_ENOTFOUND, e.msg);
+    }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_size, void **state)
+{
+    (void)version, (void)upload_data;
+    struct server *srv = cls;
+    struct http_request *req = *state;
+    if (!req) {
+        /* first call: headers are in; set the request up and wait for the body */
+        req = calloc(1, sizeof *req);
+        if (!req)
+            return MHD_NO;
+        arena_init(&req->arena, REQUEST_ARENA_CAP);
+        req->server = srv;
+        req->conn = conn;
+        req->started = progress_now();
+        req->principal = "anonymous";
+        req->db_role = "jumeau_open";
+        *state = req;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        *upload_size = 0; /* no route takes a body yet: discard it */
+        return MHD_YES;
+    }
+    req->head_only = strcmp(method, "HEAD") == 0;
+    req->method = req->head_only ? "GET" : method;
+    req->path = arena_strdup(&req->arena, url);
+    make_base_url(req);
+
+    struct http_response res = {.status = 200, .content_type = "application/json"};
+    buf_init(&res.body, RESPONSE_BODY_CAP);
+    if (!req->path) {
+        error_body(&res, JM_EINTERNAL, "internal server error");
+    } else if (strcmp(method, "OPTIONS") == 0) {
+        /* CORS preflight: any origin may read; the methods and headers jumeau accepts */
+        res.status = 204;
+        struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
+        MHD_add_response_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type, If-None-Match");
+        MHD_add_response_header(r, "Access-Control-Max-Age", "86400");
+        enum MHD_Result ok = MHD_queue_response(conn, 204, r);
+        MHD_destroy_response(r);
+        buf_cleanup(&res.body);
+        return ok;
+    } else if (strlen(url) > MAX_URL_LENGTH) {
+        error_body(&res, JM_ELIMIT, "the URL is too long");
+        res.status = 414;
+    } else {
+        dispatch(req, &res);
+    }
+    enum MHD_Result ok = send_response(conn, req, &res);
+    buf_cleanup(&res.body);
+    return ok;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **state, enum MHD_RequestTerminationCode why)
+{
+    (void)conn, (void)why;
+    struct server *srv = cls;
+    struct http_request *req = *state;
+    if (!req)
+        return;
+    if (req->db)
+        db_pool_checkin(&srv->pool, req->db, req->db_broken);
+    arena_cleanup(&req->arena);
+    free(req);
+    *state = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    log_debug("http: %s", line);
+}
+
+/* ---- listening and the main loop ----------------------------------------------------- */
+
+static int open_listener(const struct config *cfg, struct err *e)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *list = NULL;
+    char port[16];
+    snprintf(port, sizeof port, "%d", cfg->listen_port);
+    int gai = getaddrinfo(cfg->listen_host, port, &hints, &list);
+    if (gai != 0) {
+        err_set(e, JM_EINPUT, "--listen: cannot resolve '%s': %s", cfg->listen_host, gai_strerror(gai));
+        return -1;
+    }
+    int fd = -1, last_errno = 0;
+    for (struct addrinfo *ai = list; ai && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            last_errno = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 256) != 0) {
+            last_errno = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(list);
+    if (fd < 0) {
+        const char *hint = last_errno == EADDRINUSE ? "another program (another jumeau serve?) uses it; stop it or choose "
+                                                      "another address with --listen HOST:PORT"
+                           : last_errno == EACCES   ? "ports below 1024 need privileges; choose another with --listen"
+                                                    : "choose another address with --listen HOST:PORT";
+        err_set(e, JM_EENV, "cannot listen on %s:%d: %s (%s)", cfg->listen_host, cfg->listen_port,
+                strerror(last_errno), hint);
+    }
+    return fd;
+}
+
+enum jm_status server_run(const struct config *cfg, const char *conninfo, bool access_log, struct err *e)
+{
+    struct server srv = {.access_log = access_log};
+    int pool_size = cfg->threads * 2;
+    enum jm_status rc = db_pool_init(&srv.pool, conninfo, pool_size, e);
+    if (rc)
+        return rc;
+    int fd = open_listener(cfg, e);
+    if (fd < 0) {
+        db_pool_cleanup(&srv.pool);
+        return e ? e->code : JM_EENV;
+    }
+    /* the stop signals are taken by sigwait below, never by a worker thread */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, &srv,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+    if (!d) {
+        close(fd);
+        db_pool_cleanup(&srv.pool);
+        return err_set(e, JM_EENV, "cannot start the HTTP server on %s:%d", cfg->listen_host, cfg->listen_port);
+    }
+    log_info("serving on http://%s:%d/", cfg->listen_host, cfg->listen_port);
+    if (access_log) {
+        printf("jumeau %s serving on http://%s:%d/ (Ctrl-C to stop)\n", JUMEAU_VERSION, cfg->listen_host,
+               cfg->listen_port);
+        fflush(stdout);
+    }
+    int sig = 0;
+    sigwait(&stop, &sig);
+    log_info("signal %d: finishing the requests in flight", sig);
+    /* stop accepting, then let libmicrohttpd finish and close what is open */
+    MHD_socket listener = MHD_quiesce_daemon(d);
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
+    /* in-flight requests get a few seconds; idle keep-alive connections do not hold us */
+    for (int i = 0; i < 50; i++) {
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!info || info->num_connections == 0)
+            break;
+        usleep(100 * 1000);
+    }
+    MHD_stop_daemon(d);
+    db_pool_cleanup(&srv.pool);
+    return JM_OK;
+}
