@@ -19,8 +19,8 @@ static enum jm_status refuse_external(const struct db_target *t, const char *wha
     return err_set(e, JM_EINPUT, "the database is external (%s): jumeau does not %s it", t->display, what);
 }
 
-/* Prints versions of a running database; used by status. */
-static enum jm_status print_versions(const struct db_target *t, struct err *e)
+/* Prints `state` and the versions of a running database; used by status. */
+static enum jm_status print_versions(const struct db_target *t, const char *state, struct err *e)
 {
     PGconn *conn = db_connect(t->conninfo, e);
     if (!conn)
@@ -38,8 +38,8 @@ static enum jm_status print_versions(const struct db_target *t, struct err *e)
         PQfinish(conn);
         return JM_EDB;
     }
-    printf("postgresql: %s\npostgis: %s\npgrouting: %s\nschema version: %s (this jumeau knows %zu)\ndatasets: %s\n",
-           PQgetvalue(r, 0, 0), PQgetisnull(r, 0, 1) ? "not enabled" : PQgetvalue(r, 0, 1),
+    printf("%s\npostgresql: %s\npostgis: %s\npgrouting: %s\nschema version: %s (this jumeau knows %zu)\ndatasets: %s\n",
+           state, PQgetvalue(r, 0, 0), PQgetisnull(r, 0, 1) ? "not enabled" : PQgetvalue(r, 0, 1),
            PQgetisnull(r, 0, 2) ? "not enabled" : PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3),
            db_migrations_count ? (size_t)db_migrations[db_migrations_count - 1].version : (size_t)0,
            PQgetvalue(r, 0, 4));
@@ -119,11 +119,13 @@ enum jm_status cmd_db(struct cli_ctx *ctx, struct err *e)
                 printf("state: stopped (%s)\n", t.display);
                 return JM_OK;
             }
-            printf("state: running (%s, pid %ld)\n", t.display, db_cluster_pid(&t.cluster));
-        } else {
-            printf("state: external (%s)\n", t.display);
         }
-        return print_versions(&t, e);
+        char state[4200];
+        if (t.embedded)
+            snprintf(state, sizeof state, "state: running (%s, pid %ld)", t.display, db_cluster_pid(&t.cluster));
+        else
+            snprintf(state, sizeof state, "state: external (%s)", t.display);
+        return print_versions(&t, state, e);
     }
     if (strcmp(action, "migrate") == 0) {
         int applied = 0;

@@ -123,10 +123,11 @@ enum jm_status db_cluster_open(struct db_cluster *c, const char *home, struct er
     return JM_OK;
 }
 
-long db_cluster_pid(const struct db_cluster *c)
+/* The live postmaster of a data folder, else 0. */
+static long datadir_pid(const char *datadir)
 {
     char path[PATH_MAX];
-    if ((size_t)snprintf(path, sizeof path, "%s/postmaster.pid", c->pgdata) >= sizeof path)
+    if ((size_t)snprintf(path, sizeof path, "%s/postmaster.pid", datadir) >= sizeof path)
         return 0;
     FILE *f = fopen(path, "r");
     if (!f)
@@ -145,6 +146,11 @@ long db_cluster_pid(const struct db_cluster *c)
     return pid;
 }
 
+long db_cluster_pid(const struct db_cluster *c)
+{
+    return datadir_pid(c->pgdata);
+}
+
 enum db_cluster_state db_cluster_state(const struct db_cluster *c)
 {
     if (!is_file(c->pgdata, "PG_VERSION"))
@@ -158,14 +164,20 @@ void db_cluster_conninfo(const struct db_cluster *c, const char *dbname, char *o
     snprintf(out, size, "host='%s' port=5432 dbname='%s' user=jumeau connect_timeout=10", c->sockdir, dbname);
 }
 
-/* Runs argv[0] (a full path) with its output appended to `logpath`, as the cluster's user.
+/* Runs argv[0] (a full path) with its output appended to `logpath`, as the cluster's user,
+ * in a session of its own, so that a Ctrl-C meant for jumeau never reaches the PostgreSQL
+ * server it starts. `inherit_fd` (or -1) stays open in the child: initdb holds the home's
+ * lock that way, so a second init waits for an orphaned initdb instead of racing it.
  * Returns the exit status, or -1 when it could not run or was killed by a signal. */
-static int run_as_cluster_user(const struct db_cluster *c, char *const argv[], const char *logpath)
+static int run_as_cluster_user(const struct db_cluster *c, char *const argv[], const char *logpath, int inherit_fd)
 {
     pid_t pid = fork();
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        setsid();
+        if (inherit_fd >= 0)
+            fcntl(inherit_fd, F_SETFD, 0);
         /* drop privileges first, so that the log is created by the user who appends to it later */
         if (c->drop_to_postgres &&
             (setgroups(0, NULL) != 0 || setgid(c->run_gid) != 0 || setuid(c->run_uid) != 0))
@@ -326,7 +338,38 @@ static enum jm_status write_settings(const struct db_cluster *c, struct err *e)
     return ok ? JM_OK : err_set(e, JM_EENV, "cannot write %s", path);
 }
 
-enum jm_status db_cluster_create(struct db_cluster *c, bool *created, struct err *e)
+/* pg_ctl start|stop on `datadir`; `why` names the action in errors. */
+static enum jm_status pg_ctl(const struct db_cluster *c, const char *datadir, bool start, struct err *e)
+{
+    char tool[PATH_MAX];
+    enum jm_status rc = join(tool, sizeof tool, c->bindir, "/pg_ctl", e);
+    if (rc)
+        return rc;
+    char *start_argv[] = {tool, "start", "-D", (char *)datadir, "-l", (char *)c->logfile, "-w", "-t", "120", "-s", NULL};
+    char *stop_argv[] = {tool, "stop", "-D", (char *)datadir, "-m", "fast", "-w", "-t", "120", "-s", NULL};
+    if (run_as_cluster_user(c, start ? start_argv : stop_argv, c->logfile, -1) == 0)
+        return JM_OK;
+    char why[1200];
+    last_log_line(c->logfile, why, sizeof why);
+    return err_set(e, JM_EENV, "PostgreSQL did not %s: %s", start ? "start" : "stop", why);
+}
+
+/* Removes what an interrupted init left, stopping its server first if it got that far. */
+static enum jm_status clear_partial(const struct db_cluster *c, struct err *e)
+{
+    struct stat st;
+    if (stat(c->partial, &st) != 0)
+        return JM_OK;
+    log_info("removing %s, left by an interrupted db init", c->partial);
+    if (datadir_pid(c->partial) > 0)
+        pg_ctl(c, c->partial, false, NULL);
+    if (remove_tree(c->partial) != 0)
+        return err_set(e, JM_EENV, "cannot remove %s: %s", c->partial, strerror(errno));
+    return JM_OK;
+}
+
+enum jm_status db_cluster_create(struct db_cluster *c, db_cluster_prepare_fn prepare, void *ctx, bool *created,
+                                 struct err *e)
 {
     *created = false;
     enum jm_status rc = make_home(c->home, e);
@@ -337,15 +380,9 @@ enum jm_status db_cluster_create(struct db_cluster *c, bool *created, struct err
         return JM_EENV;
     if (db_cluster_state(c) != DB_CLUSTER_ABSENT)
         goto out;
-    /* What an interrupted init left: the lock proves nobody else is working on it. */
-    struct stat st;
-    if (stat(c->partial, &st) == 0) {
-        log_info("removing %s, left by an interrupted db init", c->partial);
-        if (remove_tree(c->partial) != 0) {
-            rc = err_set(e, JM_EENV, "cannot remove %s: %s", c->partial, strerror(errno));
-            goto out;
-        }
-    }
+    /* the lock proves that nobody else is working on a partial cluster */
+    if ((rc = clear_partial(c, e)))
+        goto out;
     if ((rc = make_dir(c, c->partial, 0700, true, e)) || (rc = make_dir(c, c->logdir, 0755, true, e)) ||
         (rc = make_dir(c, c->sockdir, 0700, true, e)))
         goto cleanup;
@@ -364,7 +401,7 @@ enum jm_status db_cluster_create(struct db_cluster *c, bool *created, struct err
     char *argv[] = {initdb, "-D", c->partial, "-U", "jumeau", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8",
                     "--no-instructions", NULL};
     log_info("creating a PostgreSQL cluster in %s", c->pgdata);
-    if (run_as_cluster_user(c, argv, initlog) != 0) {
+    if (run_as_cluster_user(c, argv, initlog, lock) != 0) {
         char why[1200];
         last_log_line(initlog, why, sizeof why);
         rc = err_set(e, JM_EENV, "initdb failed: %s", why);
@@ -372,6 +409,16 @@ enum jm_status db_cluster_create(struct db_cluster *c, bool *created, struct err
     }
     if ((rc = write_settings(c, e)))
         goto cleanup;
+    /* Finish the cluster (database, PostGIS, migrations) while it still has its partial name:
+     * a folder called pgdata is then always a complete cluster. */
+    if (prepare) {
+        if ((rc = pg_ctl(c, c->partial, true, e)))
+            goto cleanup;
+        rc = prepare(c, ctx, e);
+        enum jm_status stop_rc = pg_ctl(c, c->partial, false, rc ? NULL : e);
+        if (rc || (rc = stop_rc))
+            goto cleanup;
+    }
     if (rename(c->partial, c->pgdata) != 0) {
         rc = err_set(e, JM_EENV, "cannot rename %s to %s: %s", c->partial, c->pgdata, strerror(errno));
         goto cleanup;
@@ -379,80 +426,44 @@ enum jm_status db_cluster_create(struct db_cluster *c, bool *created, struct err
     *created = true;
     goto out;
 cleanup:
+    if (datadir_pid(c->partial) > 0)
+        pg_ctl(c, c->partial, false, NULL);
     remove_tree(c->partial);
 out:
     unlock_home(lock);
     return rc;
 }
 
-enum jm_status db_cluster_destroy(struct db_cluster *c, struct err *e)
-{
-    int lock = lock_home(c, e);
-    if (lock < 0)
-        return JM_EENV;
-    enum jm_status rc = JM_OK;
-    if (db_cluster_state(c) == DB_CLUSTER_RUNNING) {
-        char pg_ctl[PATH_MAX];
-        rc = join(pg_ctl, sizeof pg_ctl, c->bindir, "/pg_ctl", e);
-        char *argv[] = {pg_ctl, "stop", "-D", c->pgdata, "-m", "immediate", "-w", "-s", NULL};
-        if (!rc && run_as_cluster_user(c, argv, c->logfile) != 0)
-            rc = err_set(e, JM_EENV, "cannot stop the cluster in %s", c->pgdata);
-    }
-    if (!rc && (remove_tree(c->pgdata) != 0 || remove_tree(c->partial) != 0) && errno != ENOENT)
-        rc = err_set(e, JM_EENV, "cannot remove %s: %s", c->pgdata, strerror(errno));
-    unlock_home(lock);
-    return rc;
-}
-
 enum jm_status db_cluster_start(struct db_cluster *c, struct err *e)
 {
+    /* checked before the lock: a home that does not exist has no lock file either */
+    if (db_cluster_state(c) == DB_CLUSTER_ABSENT)
+        return err_set(e, JM_EENV, "no database in %s: run 'jumeau db init' first (or give --db URL)", c->home);
     int lock = lock_home(c, e);
     if (lock < 0)
         return JM_EENV;
     enum jm_status rc = JM_OK;
-    switch (db_cluster_state(c)) {
-    case DB_CLUSTER_ABSENT:
-        rc = err_set(e, JM_EENV, "no database in %s: run 'jumeau db init' first (or give --db URL)", c->home);
-        goto out;
-    case DB_CLUSTER_RUNNING:
-        goto out;
-    case DB_CLUSTER_STOPPED:
-        break;
+    if (db_cluster_state(c) == DB_CLUSTER_STOPPED) {
+        /* run/ may have been cleaned (tmpfs, tidy users): recreate it */
+        if (!(rc = make_dir(c, c->sockdir, 0700, true, e)) && !(rc = make_dir(c, c->logdir, 0755, true, e))) {
+            log_info("starting PostgreSQL in %s", c->pgdata);
+            rc = pg_ctl(c, c->pgdata, true, e);
+        }
     }
-    /* run/ may have been cleaned (tmpfs, tidy users): recreate it */
-    if ((rc = make_dir(c, c->sockdir, 0700, true, e)) || (rc = make_dir(c, c->logdir, 0755, true, e)))
-        goto out;
-    char pg_ctl[PATH_MAX];
-    if ((rc = join(pg_ctl, sizeof pg_ctl, c->bindir, "/pg_ctl", e)))
-        goto out;
-    char *argv[] = {pg_ctl, "start", "-D", c->pgdata, "-l", c->logfile, "-w", "-t", "120", "-s", NULL};
-    log_info("starting PostgreSQL in %s", c->pgdata);
-    if (run_as_cluster_user(c, argv, c->logfile) != 0) {
-        char why[1200];
-        last_log_line(c->logfile, why, sizeof why);
-        rc = err_set(e, JM_EENV, "PostgreSQL did not start: %s", why);
-    }
-out:
     unlock_home(lock);
     return rc;
 }
 
 enum jm_status db_cluster_stop(struct db_cluster *c, struct err *e)
 {
+    if (db_cluster_state(c) == DB_CLUSTER_ABSENT)
+        return JM_OK;
     int lock = lock_home(c, e);
     if (lock < 0)
         return JM_EENV;
     enum jm_status rc = JM_OK;
-    if (db_cluster_state(c) == DB_CLUSTER_RUNNING) {
-        char pg_ctl[PATH_MAX];
-        rc = join(pg_ctl, sizeof pg_ctl, c->bindir, "/pg_ctl", e);
-        char *argv[] = {pg_ctl, "stop", "-D", c->pgdata, "-m", "fast", "-w", "-t", "120", "-s", NULL};
-        if (!rc && run_as_cluster_user(c, argv, c->logfile) != 0) {
-            char why[1200];
-            last_log_line(c->logfile, why, sizeof why);
-            rc = err_set(e, JM_EENV, "PostgreSQL did not stop: %s", why);
-        }
-    }
+    if (db_cluster_state(c) == DB_CLUSTER_RUNNING)
+        rc = pg_ctl(c, c->pgdata, false, e);
     unlock_home(lock);
     return rc;
 }

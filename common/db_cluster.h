@@ -45,13 +45,16 @@ enum jm_status db_cluster_open(struct db_cluster *c, const char *home, struct er
 
 enum db_cluster_state db_cluster_state(const struct db_cluster *c);
 
-/* Creates the cluster (initdb, configuration) when absent. `created` tells whether it did:
- * false when the home already had one (then nothing is changed). */
-enum jm_status db_cluster_create(struct db_cluster *c, bool *created, struct err *e);
+/* Finishes a new cluster while it runs under its partial name: `c` is running then, and
+ * db_cluster_conninfo() reaches it. */
+typedef enum jm_status (*db_cluster_prepare_fn)(struct db_cluster *c, void *ctx, struct err *e);
 
-/* Stops the server if running and removes the cluster: what db init undoes when it fails
- * after creating it, so no half-made cluster stays behind. */
-enum jm_status db_cluster_destroy(struct db_cluster *c, struct err *e);
+/* Creates the cluster when absent: initdb, configuration, then `prepare` (create the database,
+ * enable PostGIS, migrate) on a server started for the purpose, all under pgdata.partial; only
+ * a complete cluster is renamed to pgdata. Leaves the new cluster stopped. `created` tells
+ * whether it did anything: false when the home already had a cluster (nothing changed). */
+enum jm_status db_cluster_create(struct db_cluster *c, db_cluster_prepare_fn prepare, void *ctx, bool *created,
+                                 struct err *e);
 
 /* Starts the server when stopped and waits until it accepts connections. */
 enum jm_status db_cluster_start(struct db_cluster *c, struct err *e);

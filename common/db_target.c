@@ -26,10 +26,10 @@ enum jm_status db_target_resolve(struct db_target *t, const struct config *cfg, 
 
 /* The private cluster's database is made on demand: after init, and again should someone
  * have dropped it. */
-static enum jm_status ensure_database(struct db_target *t, struct err *e)
+static enum jm_status ensure_database(struct db_cluster *c, struct err *e)
 {
     char admin[4096];
-    db_cluster_conninfo(&t->cluster, "postgres", admin, sizeof admin);
+    db_cluster_conninfo(c, "postgres", admin, sizeof admin);
     PGconn *conn = db_connect(admin, e);
     if (!conn)
         return JM_EDB;
@@ -45,26 +45,42 @@ static enum jm_status ensure_database(struct db_target *t, struct err *e)
     return rc;
 }
 
+static enum jm_status migrate(const char *conninfo, int *applied, struct err *e)
+{
+    PGconn *conn = db_connect(conninfo, e);
+    if (!conn)
+        return JM_EDB;
+    enum jm_status rc = db_migrate(conn, db_migrations, db_migrations_count, applied, e);
+    PQfinish(conn);
+    return rc;
+}
+
+struct prepare_ctx {
+    struct db_target *target;
+    int *applied;
+};
+
+/* db_cluster_prepare_fn: a new cluster gets its database, PostGIS and schema before it is
+ * named complete. */
+static enum jm_status prepare_new_cluster(struct db_cluster *c, void *ctx, struct err *e)
+{
+    struct prepare_ctx *p = ctx;
+    enum jm_status rc = ensure_database(c, e);
+    return rc ? rc : migrate(p->target->conninfo, p->applied, e);
+}
+
 enum jm_status db_target_ready(struct db_target *t, bool create, int *applied, struct err *e)
 {
     enum jm_status rc;
-    bool created = false;
     if (t->embedded) {
-        if (create && (rc = db_cluster_create(&t->cluster, &created, e)))
+        bool created = false;
+        struct prepare_ctx ctx = {t, applied};
+        if (create && (rc = db_cluster_create(&t->cluster, prepare_new_cluster, &ctx, &created, e)))
             return rc;
-        if ((rc = db_cluster_start(&t->cluster, e)) || (rc = ensure_database(t, e)))
-            goto out;
+        if ((rc = db_cluster_start(&t->cluster, e)) || (rc = ensure_database(&t->cluster, e)))
+            return rc;
+        if (created) /* migrated while it was being made */
+            return JM_OK;
     }
-    PGconn *conn = db_connect(t->conninfo, e);
-    if (!conn) {
-        rc = JM_EDB;
-        goto out;
-    }
-    rc = db_migrate(conn, db_migrations, db_migrations_count, applied, e);
-    PQfinish(conn);
-out:
-    /* a cluster this call created and could not finish is removed: the next init starts clean */
-    if (rc && created && db_cluster_destroy(&t->cluster, NULL) != JM_OK)
-        log_warn("could not remove the unfinished cluster in %s", t->cluster.pgdata);
-    return rc;
+    return migrate(t->conninfo, applied, e);
 }

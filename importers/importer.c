@@ -254,6 +254,7 @@ static enum jm_status copy_features(struct job *j, struct err *e)
     GIntBig total = OGR_L_GetFeatureCount(j->src.layer, FALSE);
     progress_begin(&bar, "importing", total > 0 ? (uint64_t)total : 0, j->opt->quiet);
     OGR_L_ResetReading(j->src.layer);
+    CPLErrorReset();
     unsigned char *wkb = NULL;
     size_t wkb_alloc = 0;
     OGRFeatureH f;
@@ -304,8 +305,11 @@ static enum jm_status copy_features(struct job *j, struct err *e)
     }
     free(wkb);
     progress_end(&bar);
-    if (!rc && CPLGetLastErrorType() >= CE_Failure && j->report->read == 0)
-        rc = err_set(e, JM_EINPUT, "%s: cannot read features: %s", j->opt->file, CPLGetLastErrorMsg());
+    /* A reader that failed part-way (a truncated or corrupt file) must not leave a partial
+     * dataset behind: any failure while reading fails the whole import. */
+    if (!rc && CPLGetLastErrorType() >= CE_Failure)
+        rc = err_set(e, JM_EINPUT, "%s: read error after %llu features: %s", j->opt->file,
+                     (unsigned long long)j->report->read, CPLGetLastErrorMsg());
     if (!rc && rows.len && PQputCopyData(j->conn, rows.data, (int)rows.len) != 1)
         rc = err_set(e, JM_EDB, "COPY failed: %s", PQerrorMessage(j->conn));
     PQputCopyEnd(j->conn, rc ? "import failed" : NULL);
