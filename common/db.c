@@ -27,7 +27,7 @@ PGconn *db_connect(const char *conninfo, struct err *e)
     PGconn *conn = PQconnectdb(conninfo);
     if (conn && PQstatus(conn) == CONNECTION_OK) {
         /* jumeau's own notices (IF NOT EXISTS …) are noise for users */
-        PQexec(conn, "SET client_min_messages = warning");
+        PQclear(PQexec(conn, "SET client_min_messages = warning"));
         return conn;
     }
     char target[512], why[512];
@@ -201,6 +201,19 @@ enum jm_status db_migrate(PGconn *conn, const struct db_migration *list, size_t 
 {
     if (applied)
         *applied = 0;
+    /* the common case, every command on a ready database: one round trip */
+    if (count > 0) {
+        char *ready = db_query_value(conn,
+                                     "SELECT to_regclass('jumeau.schema_migrations') IS NOT NULL"
+                                     " AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'postgis')",
+                                     0, NULL, e);
+        bool up_to_date = ready && strcmp(ready, "t") == 0 && db_schema_version(conn, e) == list[count - 1].version;
+        free(ready);
+        if (up_to_date)
+            return JM_OK;
+        if (e && e->code)
+            return e->code;
+    }
     enum jm_status rc = ensure_extensions(conn, e);
     if (rc)
         return rc;
