@@ -48,6 +48,7 @@ char *buf_reserve(struct buf *b, size_t n)
         }
         b->data = p;
         b->alloc = alloc;
+        b->data[b->len] = '\0'; /* the contents stay a C string, even before a commit */
     }
     return b->data + b->len;
 }

@@ -31,7 +31,8 @@ static enum jm_status make_absolute(const char *path, char *out, size_t size, st
         if (!getcwd(cwd, sizeof cwd))
             return err_set(e, JM_EENV, "cannot read the current folder");
         const char *rel = strncmp(path, "./", 2) == 0 ? path + 2 : path;
-        if ((size_t)snprintf(out, size, "%s/%s", cwd, rel) >= size)
+        const char *sep = strcmp(cwd, "/") == 0 ? "" : "/";
+        if ((size_t)snprintf(out, size, "%s%s%s", cwd, sep, rel) >= size)
             return err_set(e, JM_EINPUT, "home folder path is too long: %s", path);
     }
     /* drop trailing slashes so that derived paths stay tidy */
@@ -124,6 +125,38 @@ enum jm_status config_resolve(struct config *c, const struct config_flags *flags
     return JM_OK;
 }
 
+/* In a key=value connection string, the value of `password` (spaces allowed around '=',
+ * single-quoted values with \' and \\ escapes, as libpq parses them) is replaced. */
+static void redact_keyword_password(char *out, size_t out_size)
+{
+    for (char *p = out; (p = strstr(p, "password")) != NULL; p += 8) {
+        if (p != out && p[-1] != ' ' && p[-1] != '\t')
+            continue; /* part of another word */
+        char *q = p + 8;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q != '=')
+            continue;
+        q++;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        char *end = q;
+        if (*end == '\'') {
+            for (end++; *end && *end != '\''; end++)
+                if (*end == '\\' && end[1])
+                    end++;
+            if (*end == '\'')
+                end++;
+        } else {
+            while (*end && *end != ' ' && *end != '\t')
+                end++;
+        }
+        char tail[4096];
+        snprintf(tail, sizeof tail, "%s", end);
+        snprintf(q, out_size - (size_t)(q - out), "***%s", tail);
+    }
+}
+
 void config_redact_url(const char *url, char *out, size_t out_size)
 {
     /* scheme://user:password@host… → scheme://user:***@host… */
@@ -134,14 +167,15 @@ void config_redact_url(const char *url, char *out, size_t out_size)
         snprintf(out, out_size, "%.*s:***%s", (int)(colon - url), url, at);
     else
         snprintf(out, out_size, "%s", url);
-    /* key=value form: password=… */
-    char *pw = strstr(out, "password=");
-    if (pw) {
-        char *end = pw + 9;
-        while (*end && *end != ' ' && *end != '&')
+    /* a URL's query (?password=…) and the key=value form */
+    char *query = strstr(out, "password=");
+    if (query && query != out && (query[-1] == '?' || query[-1] == '&')) {
+        char *end = query + 9;
+        while (*end && *end != '&')
             end++;
-        char tail[1024];
+        char tail[4096];
         snprintf(tail, sizeof tail, "%s", end);
-        snprintf(pw + 9, out_size - (size_t)(pw + 9 - out), "***%s", tail);
+        snprintf(query + 9, out_size - (size_t)(query + 9 - out), "***%s", tail);
     }
+    redact_keyword_password(out, out_size);
 }

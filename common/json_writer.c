@@ -3,6 +3,7 @@
 #endif
 
 #include "json_writer.h"
+#include "parse.h"
 #include "utf8.h"
 
 #include <float.h>
@@ -214,13 +215,6 @@ bool jw_raw(struct jw *w, const char *json)
 
 /* The C locale for reading numbers back, whatever the thread's locale. Created once and
  * never changed (nor freed) afterwards; (locale_t)0 if creation failed. */
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static locale_t c_locale;
-
-static void c_locale_create(void)
-{
-    c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-}
 
 /* Rewrites, in place, the NUL-terminated output of printf's %g or %f for a finite value
  * as a JSON number, and returns its length. The locale's decimal point, which may be ","
@@ -261,7 +255,7 @@ size_t jw_format_double(double v, char out[JW_DOUBLE_MAX])
     out[0] = '\0';
     if (!isfinite(v))
         return 0;
-    pthread_once(&c_locale_once, c_locale_create);
+    locale_t c_locale = parse_c_locale();
     /* 17 significant digits always read back exactly; shorter forms are tried only when
      * the check can run in the C locale. */
     for (int prec = c_locale ? 1 : 17; prec <= 17; prec++) {

@@ -1,5 +1,6 @@
 /* Encodings for the bulk COPY writer: text escaping, hex EWKB, column and dataset names. */
 #include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -171,11 +172,13 @@ bool imp_name_valid(const char *name)
 
 int imp__utm_epsg(double lon, double lat)
 {
-    /* normalise to [-180, 180) */
-    while (lon >= 180.0)
-        lon -= 360.0;
-    while (lon < -180.0)
+    /* normalise to [-180, 180); callers pass finite degrees, but never loop on others */
+    if (!isfinite(lon) || !isfinite(lat))
+        return 32631;
+    lon = fmod(lon + 180.0, 360.0);
+    if (lon < 0)
         lon += 360.0;
+    lon -= 180.0;
     int zone = (int)((lon + 180.0) / 6.0) + 1;
     if (zone > 60)
         zone = 60;

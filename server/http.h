@@ -65,7 +65,8 @@ struct http_route {
 extern const struct http_route http_routes[];
 extern const int http_routes_count;
 
-/* Matches `path` against `pattern`; fills params (arena copies, URL-decoded) on success. */
+/* Matches `path` against `pattern`; fills params (arena copies) on success. The path is
+ * already percent-decoded by libmicrohttpd, so params are not decoded a second time. */
 bool http_route_match(const char *pattern, const char *path, struct arena *arena,
                       const char *params[HTTP_MAX_PATH_PARAMS]);
 

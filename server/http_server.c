@@ -80,35 +80,6 @@ int http_status_for(enum jm_status code)
 
 /* ---- routing ----------------------------------------------------------------------- */
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static char *url_decode(struct arena *a, const char *s, size_t n)
-{
-    char *out = arena_alloc(a, n + 1);
-    if (!out)
-        return NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-            out[k++] = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-            i += 2;
-        } else {
-            out[k++] = s[i];
-        }
-    }
-    out[k] = '\0';
-    return out;
-}
-
 bool http_route_match(const char *pattern, const char *path, struct arena *arena,
                       const char *params[HTTP_MAX_PATH_PARAMS])
 {
@@ -122,7 +93,7 @@ bool http_route_match(const char *pattern, const char *path, struct arena *arena
             size_t n = strcspn(u, "/");
             if (n == 0)
                 return false;
-            params[nparams] = url_decode(arena, u, n);
+            params[nparams] = arena_strndup(arena, u, n);
             if (!params[nparams])
                 return false;
             nparams++;

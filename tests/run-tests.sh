@@ -19,4 +19,4 @@ stop_clusters() {
 trap stop_clusters EXIT INT TERM
 
 stop_clusters
-ctest --test-dir "$build" --output-on-failure --timeout 600 "$@"
+ctest --test-dir "$build" --output-on-failure --timeout 600 --parallel 2 "$@"
