@@ -40,6 +40,18 @@ struct cli_parsed {
 enum jm_status cli_parse(int argc, char **argv, int first, const struct cli_opt *opts, const char *command,
                          struct cli_parsed *out, struct err *e);
 
+/* What `jumeau CMD --help` prints. */
+struct cli_help {
+    const char *command;
+    const char *usage;
+    const char *summary;
+    const struct cli_opt *opts; /* NULL-name terminated, or NULL */
+};
+
+/* Every subcommand's prologue: parses its arguments against help->opts and, when --help
+ * was given, prints the help and sets p->help (the caller then returns JM_OK). */
+enum jm_status cli_begin(struct cli_ctx *ctx, const struct cli_help *help, struct cli_parsed *p, struct err *e);
+
 /* The value of option `name` in `p` (parsed against `opts`), or NULL. */
 const char *cli_get(const struct cli_parsed *p, const struct cli_opt *opts, const char *name);
 

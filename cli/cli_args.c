@@ -76,6 +76,14 @@ void cli_print_usage(const char *usage, const char *summary, const struct cli_op
     printf("\nglobal options: --db URL, --home DIR, -v/--verbose, -q/--quiet, --help, --version\n");
 }
 
+enum jm_status cli_begin(struct cli_ctx *ctx, const struct cli_help *help, struct cli_parsed *p, struct err *e)
+{
+    enum jm_status rc = cli_parse(ctx->argc, ctx->argv, 1, help->opts, help->command, p, e);
+    if (!rc && p->help)
+        cli_print_usage(help->usage, help->summary, help->opts);
+    return rc;
+}
+
 enum jm_status cli_db_ready(struct cli_ctx *ctx, struct db_target *t, struct err *e)
 {
     enum jm_status rc = db_target_resolve(t, &ctx->cfg, e);

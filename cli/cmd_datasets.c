@@ -200,14 +200,11 @@ out:
 
 enum jm_status cmd_datasets(struct cli_ctx *ctx, struct err *e)
 {
+    static const struct cli_help help = {"datasets", usage, summary, NULL};
     struct cli_parsed p;
-    enum jm_status rc = cli_parse(ctx->argc, ctx->argv, 1, NULL, "datasets", &p, e);
-    if (rc)
+    enum jm_status rc = cli_begin(ctx, &help, &p, e);
+    if (rc || p.help)
         return rc;
-    if (p.help) {
-        cli_print_usage(usage, summary, NULL);
-        return JM_OK;
-    }
     const char *action = p.npos ? p.pos[0] : "list";
     int need = strcmp(action, "list") == 0 ? 1 : strcmp(action, "set") == 0 ? 3 : 2;
     bool known = strcmp(action, "list") == 0 || strcmp(action, "show") == 0 || strcmp(action, "set") == 0 ||

@@ -71,14 +71,11 @@ static enum jm_status db_init(struct cli_ctx *ctx, struct db_target *t, struct e
 
 enum jm_status cmd_db(struct cli_ctx *ctx, struct err *e)
 {
+    static const struct cli_help help = {"db", usage, summary, NULL};
     struct cli_parsed p;
-    enum jm_status rc = cli_parse(ctx->argc, ctx->argv, 1, NULL, "db", &p, e);
-    if (rc)
+    enum jm_status rc = cli_begin(ctx, &help, &p, e);
+    if (rc || p.help)
         return rc;
-    if (p.help) {
-        cli_print_usage(usage, summary, NULL);
-        return JM_OK;
-    }
     if (p.npos != 1)
         return err_set(e, JM_EINPUT, "expected one of init, start, stop, status, migrate (usage: %s)", usage);
     const char *action = p.pos[0];

@@ -33,15 +33,13 @@ static const struct cli_opt opts[] = {
 
 enum jm_status cmd_demo(struct cli_ctx *ctx, struct err *e)
 {
+    static const struct cli_help help = {"demo", "jumeau demo [--samples DIR] [--listen HOST:PORT]",
+                                         "Creates the database if needed, loads the sample city once, and serves it.",
+                                         opts};
     struct cli_parsed p;
-    enum jm_status rc = cli_parse(ctx->argc, ctx->argv, 1, opts, "demo", &p, e);
-    if (rc)
+    enum jm_status rc = cli_begin(ctx, &help, &p, e);
+    if (rc || p.help)
         return rc;
-    if (p.help) {
-        cli_print_usage("jumeau demo [--samples DIR] [--listen HOST:PORT]",
-                        "Creates the database if needed, loads the sample city once, and serves it.", opts);
-        return JM_OK;
-    }
     const char *dir = cli_get(&p, opts, "--samples");
     if (!dir)
         dir = getenv("JUMEAU_SAMPLES");

@@ -24,14 +24,11 @@ static const char summary[] =
 
 enum jm_status cmd_import(struct cli_ctx *ctx, struct err *e)
 {
+    static const struct cli_help help = {"import", usage, summary, opts};
     struct cli_parsed p;
-    enum jm_status rc = cli_parse(ctx->argc, ctx->argv, 1, opts, "import", &p, e);
-    if (rc)
+    enum jm_status rc = cli_begin(ctx, &help, &p, e);
+    if (rc || p.help)
         return rc;
-    if (p.help) {
-        cli_print_usage(usage, summary, opts);
-        return JM_OK;
-    }
     if (p.npos != 2)
         return err_set(e, JM_EINPUT, "expected a kind and a file (usage: %s)", usage);
     const char *kind = p.pos[0];

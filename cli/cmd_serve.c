@@ -12,15 +12,12 @@ static const struct cli_opt opts[] = {
 
 enum jm_status cmd_serve(struct cli_ctx *ctx, struct err *e)
 {
+    static const struct cli_help help = {"serve", "jumeau serve [--listen HOST:PORT] [--threads N]",
+                                         "Serves the datasets over HTTP: OGC API, tiles, catalogue and viewer.", opts};
     struct cli_parsed p;
-    enum jm_status rc = cli_parse(ctx->argc, ctx->argv, 1, opts, "serve", &p, e);
-    if (rc)
+    enum jm_status rc = cli_begin(ctx, &help, &p, e);
+    if (rc || p.help)
         return rc;
-    if (p.help) {
-        cli_print_usage("jumeau serve [--listen HOST:PORT] [--threads N]",
-                        "Serves the datasets over HTTP: OGC API, tiles, catalogue and viewer.", opts);
-        return JM_OK;
-    }
     if (p.npos)
         return err_set(e, JM_EINPUT, "'jumeau serve' takes no argument '%s'", p.pos[0]);
     const char *listen = cli_get(&p, opts, "--listen");

@@ -4,6 +4,10 @@ set -u
 : "${JUMEAU_BIN:?run through ctest (make check)}"
 : "${JUMEAU_TEST_ROOT:?}"
 DATA="${JUMEAU_SHARED_DATA}"
+if [ ! -d "$DATA/osm" ]; then
+    echo "the shared test data is not at $DATA (expected beside the checkout, in ../shared/data)"
+    exit 1
+fi
 SRC="${JUMEAU_SOURCE_DIR}"
 PASSED=0
 FAILED=0

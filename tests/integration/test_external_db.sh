@@ -61,4 +61,15 @@ run_status jumeau --db "not a url at all" db status
 check_eq "malformed URL status" 2 "$STATUS"
 check_lines "malformed URL message" 1 "$OUT"
 
+# a database where PostGIS is not enabled and the user may not enable it: one line, status 2,
+# and nothing half-made (no jumeau schema)
+PGPASSWORD=secret psql -X -q "postgresql://admin@127.0.0.1:$PORT/postgres" \
+    -c "CREATE ROLE plain LOGIN PASSWORD 'plainpw'" -c "CREATE DATABASE plaindb OWNER plain"
+run_status jumeau --db "postgresql://plain:plainpw@127.0.0.1:$PORT/plaindb" db init
+check_eq "PostGIS not enableable status" 2 "$STATUS"
+check_lines "PostGIS not enableable message" 1 "$OUT"
+check_contains "PostGIS not enableable message" "PostGIS" "$OUT"
+check_eq "no jumeau schema left behind" "0" \
+    "$(PGPASSWORD=plainpw psql -X -A -t "postgresql://plain@127.0.0.1:$PORT/plaindb" -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'jumeau'")"
+
 finish

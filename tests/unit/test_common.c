@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_locale.h"
+
 #include <limits.h>
 #include <locale.h>
 #include <stdalign.h>
@@ -544,26 +546,13 @@ static void test_parse_double(void **state)
     assert_true(d == 3);
 }
 
-/* Names of locales whose decimal point is ','. */
-static const char *const comma_locales[] = {
-    "de_DE.UTF-8", "fr_FR.UTF-8", "de_DE.utf8", "fr_FR.utf8", "de_DE", "fr_FR",
-};
-
-static int restore_c_locale(void **state)
-{
-    (void)state;
-    setlocale(LC_NUMERIC, "C");
-    return 0;
-}
 
 /* parse.h: "parse_double accepts '.' as decimal separator only" — whatever LC_NUMERIC a
  * library may have set. Skipped when no comma locale is installed. */
 static void test_parse_double_comma_locale(void **state)
 {
     (void)state;
-    const char *name = NULL;
-    for (size_t i = 0; i < sizeof comma_locales / sizeof *comma_locales && !name; i++)
-        name = setlocale(LC_NUMERIC, comma_locales[i]);
+    const char *name = test_set_comma_locale();
     if (!name)
         skip();
     double d = 0;
@@ -1063,7 +1052,7 @@ int main(void)
         cmocka_unit_test(test_arena_hook_when_cap_refuses),
         cmocka_unit_test(test_parse_long),
         cmocka_unit_test(test_parse_double),
-        cmocka_unit_test_teardown(test_parse_double_comma_locale, restore_c_locale),
+        cmocka_unit_test_teardown(test_parse_double_comma_locale, test_restore_c_locale),
         cmocka_unit_test(test_config_defaults),
         cmocka_unit_test(test_config_env_beats_defaults),
         cmocka_unit_test(test_config_flags_beat_env),

@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_locale.h"
+
 #include <locale.h>
 #include <math.h>
 #include <limits.h>
@@ -359,17 +361,6 @@ static void test_double_prec(void **state)
     buf_cleanup(&f.b);
 }
 
-/* Names of locales whose decimal point is ','. */
-static const char *const comma_locales[] = {
-    "de_DE.UTF-8", "fr_FR.UTF-8", "de_DE.utf8", "fr_FR.utf8", "de_DE", "fr_FR",
-};
-
-static int restore_c_locale(void **state)
-{
-    (void)state;
-    setlocale(LC_NUMERIC, "C");
-    return 0;
-}
 
 static void test_double_comma_locale(void **state)
 {
@@ -378,9 +369,7 @@ static void test_double_comma_locale(void **state)
     double third = 1 / 3.0;
     jw_format_double(third, in_c);
 
-    const char *name = NULL;
-    for (size_t i = 0; i < sizeof comma_locales / sizeof *comma_locales && !name; i++)
-        name = setlocale(LC_NUMERIC, comma_locales[i]);
+    const char *name = test_set_comma_locale();
     if (!name)
         skip();
     char probe[16];
@@ -587,7 +576,7 @@ int main(void)
         cmocka_unit_test(test_double_round_trip),
         cmocka_unit_test(test_double_non_finite),
         cmocka_unit_test(test_double_prec),
-        cmocka_unit_test_teardown(test_double_comma_locale, restore_c_locale),
+        cmocka_unit_test_teardown(test_double_comma_locale, test_restore_c_locale),
         cmocka_unit_test(test_misuse_value_without_key),
         cmocka_unit_test(test_misuse_mismatched_end),
         cmocka_unit_test(test_misuse_keys),
