@@ -129,6 +129,10 @@ int main(int argc, char **argv)
     imp_init();
     enum jm_status rc = cmd->run(&ctx, &e);
     if (rc != JM_OK) {
+        /* one error, one line: libraries' messages may hold newlines */
+        for (char *c = e.msg; *c; c++)
+            if (*c == '\n' || *c == '\r')
+                *c = ' ';
         fprintf(stderr, "jumeau: error: %s\n", e.msg[0] ? e.msg : err_code_name(rc));
         return err_exit_status(rc);
     }

@@ -21,6 +21,17 @@ bool imp__ewkb_hex(struct buf *out, const unsigned char *wkb, size_t n, int srid
  * already in `taken[0..ntaken)` get a suffix. Writes into out[64]. */
 void imp__column_name(const char *field, const char *const *taken, size_t ntaken, char out[64]);
 
+/* Looks up `key` in an OSM other_tags string ("k1"=>"v1","k2"=>"v2", as GDAL's OSM driver
+ * writes it, with \" and \\ escapes) and copies its value into out. False when absent. */
+bool imp__hstore_get(const char *tags, const char *key, char *out, size_t size);
+
+/* Parses a length as OSM and most sources write it: "12", "12.5 m", "40'", "12,5" → metres.
+ * False when it is not a length. */
+bool imp__parse_length(const char *text, double *metres);
+
+/* The first integer of 1 to 4 digits… e.g. a year in "1890", "c. 1890", "1890-05-01". */
+bool imp__parse_year(const char *text, int *year);
+
 /* The EPSG code of the WGS 84 / UTM zone holding lon/lat (32601…32660, 32701…32760). */
 int imp__utm_epsg(double lon, double lat);
 

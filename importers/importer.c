@@ -1,4 +1,5 @@
-/* The import driver: source -> COPY -> index -> registry, in one transaction. */
+/* The import driver: source -> COPY -> the kind's finishing SQL -> personal data moved to
+ * closed -> indexes -> swap under the dataset's name -> registry, all in one transaction. */
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal.h>
@@ -7,40 +8,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "db.h"
 #include "imp.h"
 #include "imp_internal.h"
+#include "imp_job.h"
+#include "json_writer.h"
 #include "log.h"
-#include "ogr_source.h"
 #include "progress.h"
 #include "sha256.h"
 
-/* What each kind takes from a source. Kinds whose importer is not built yet say so. */
-struct kind_spec {
-    const char *name;
-    bool available;
-    const char *osm_layer;
-    const char *osm_filter;
-    const char *pg_geometry; /* the column type of data.<name>.geom */
+/* ---- kinds ------------------------------------------------------------------------------- */
+
+static const struct imp__kind kind_citygml = {.name = "citygml"};
+static const struct imp__kind kind_cityjson = {.name = "cityjson"};
+static const struct imp__kind kind_ifc = {.name = "ifc"};
+
+static const struct imp__kind *const kinds[] = {
+    &imp__kind_cadastre, &imp__kind_buildings, &imp__kind_network, &kind_citygml, &kind_cityjson, &kind_ifc,
 };
 
-static const struct kind_spec kinds[] = {
-    {"buildings", true, "multipolygons", "building IS NOT NULL", "MultiPolygon"},
-    {"cadastre", false, NULL, NULL, "MultiPolygon"},
-    {"network", false, "lines", NULL, "MultiLineString"},
-    {"citygml", false, NULL, NULL, NULL},
-    {"cityjson", false, NULL, NULL, NULL},
-    {"ifc", false, NULL, NULL, NULL},
-};
-
-static const struct kind_spec *find_kind(const char *name)
+static const struct imp__kind *find_kind(const char *name)
 {
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(kinds[i].name, name) == 0)
-            return &kinds[i];
+        if (strcmp(kinds[i]->name, name) == 0)
+            return kinds[i];
     return NULL;
 }
 
@@ -51,8 +46,13 @@ bool imp_kind_known(const char *kind)
 
 bool imp_kind_available(const char *kind)
 {
-    const struct kind_spec *k = find_kind(kind);
+    const struct imp__kind *k = find_kind(kind);
     return k && k->available;
+}
+
+const char *imp_kind_names(void)
+{
+    return "cadastre, buildings, network, citygml, cityjson, ifc";
 }
 
 void imp_init(void)
@@ -62,266 +62,79 @@ void imp_init(void)
     CPLSetErrorHandler(CPLQuietErrorHandler);
 }
 
-/* ---- columns --------------------------------------------------------------------------- */
+/* ---- personal data ----------------------------------------------------------------------- */
 
-struct column {
-    char name[64];
-    const char *pg_type;
-    OGRFieldType type;
-};
+/* Column names that hold personal data in cadastral and address registers (GDPR): they go to
+ * the closed schema unless the caller says otherwise. Compared with laundered names. */
+static const char *const personal_names[] = {
+    "owner", "owners", "owner_name", "owner_address", "owner_firstname", "owner_lastname", "proprietaire",
+    "proprietaires", "nom_proprietaire", "adresse_proprietaire", "titulaire", "eigenaar", "eigenaars",
+    "naam_eigenaar", "adres_eigenaar", "eigentuemer", "first_name", "firstname", "last_name", "lastname", "surname",
+    "given_name", "nom", "prenom", "birth_date", "date_naissance", "geboortedatum", "email", "e_mail", "phone",
+    "telephone", "telefoon", "national_register_number", "rijksregisternummer", NULL};
 
-static const char *pg_type_of(OGRFieldType t, OGRFieldSubType sub)
+static bool listed(const char *name, const char *comma_list)
 {
-    switch (t) {
-    case OFTInteger: return sub == OFSTBoolean ? "boolean" : "integer";
-    case OFTInteger64: return "bigint";
-    case OFTReal: return "double precision";
-    case OFTDate: return "date";
-    case OFTTime: return "time";
-    case OFTDateTime: return "timestamptz";
-    case OFTBinary: return "bytea";
-    default: return "text"; /* strings, and lists as OGR prints them */
+    if (!comma_list)
+        return false;
+    size_t n = strlen(name);
+    for (const char *p = comma_list; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ",");
+        size_t trimmed = len;
+        while (trimmed > 0 && p[trimmed - 1] == ' ')
+            trimmed--;
+        if (trimmed == n && strncasecmp(p, name, n) == 0)
+            return true;
+        p += len;
     }
+    return false;
 }
 
-static struct column *describe_columns(OGRLayerH layer, int *count)
+/* Marks the closed columns: those named with --closed (by source or column name) and the
+ * well-known personal ones. An unknown name in --closed is an error: a typo must not leave
+ * personal data open. */
+static enum jm_status mark_closed(struct imp__job *j, struct err *e)
 {
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-    int n = OGR_FD_GetFieldCount(defn);
-    struct column *cols = calloc(n > 0 ? (size_t)n : 1, sizeof *cols);
-    const char **taken = calloc(n > 0 ? (size_t)n : 1, sizeof *taken);
-    if (!cols || !taken) {
-        free(cols);
-        free(taken);
-        return NULL;
-    }
-    for (int i = 0; i < n; i++) {
-        OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
-        imp__column_name(OGR_Fld_GetNameRef(fd), taken, (size_t)i, cols[i].name);
-        taken[i] = cols[i].name;
-        cols[i].type = OGR_Fld_GetType(fd);
-        cols[i].pg_type = pg_type_of(cols[i].type, OGR_Fld_GetSubType(fd));
-    }
-    free(taken);
-    *count = n;
-    return cols;
-}
-
-/* Appends one field value in COPY text format. */
-static bool put_field(struct buf *row, OGRFeatureH f, int i, const struct column *col)
-{
-    if (!OGR_F_IsFieldSetAndNotNull(f, i))
-        return buf_puts(row, "\\N");
-    switch (col->type) {
-    case OFTInteger:
-        if (strcmp(col->pg_type, "boolean") == 0)
-            return buf_puts(row, OGR_F_GetFieldAsInteger(f, i) ? "t" : "f");
-        return buf_printf(row, "%d", OGR_F_GetFieldAsInteger(f, i));
-    case OFTInteger64:
-        return buf_printf(row, "%lld", (long long)OGR_F_GetFieldAsInteger64(f, i));
-    case OFTReal:
-        return buf_printf(row, "%.17g", OGR_F_GetFieldAsDouble(f, i));
-    case OFTDate:
-    case OFTTime:
-    case OFTDateTime: {
-        int y, mo, d, h, mi, tz;
-        float s;
-        if (!OGR_F_GetFieldAsDateTimeEx(f, i, &y, &mo, &d, &h, &mi, &s, &tz))
-            return buf_puts(row, "\\N");
-        if (col->type == OFTDate)
-            return buf_printf(row, "%04d-%02d-%02d", y, mo, d);
-        if (col->type == OFTTime)
-            return buf_printf(row, "%02d:%02d:%06.3f", h, mi, (double)s);
-        bool ok = buf_printf(row, "%04d-%02d-%02d %02d:%02d:%06.3f", y, mo, d, h, mi, (double)s);
-        if (tz >= 100) { /* OGR: 100 is UTC, each step 15 minutes */
-            int off = (tz - 100) * 15;
-            ok = ok && buf_printf(row, "%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(j->src.layer);
+    for (int i = 0; i < j->ncols; i++) {
+        const char *source = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
+        bool by_name = false;
+        for (const char *const *p = personal_names; *p && !by_name; p++)
+            by_name = strcmp(j->cols[i].name, *p) == 0;
+        j->cols[i].closed = by_name || listed(source, j->opt->closed) || listed(j->cols[i].name, j->opt->closed);
+        if (j->cols[i].closed) {
+            j->report->closed_columns++;
+            log_info("%s: column %s holds personal data: stored in the closed schema", j->opt->file, source);
         }
-        return ok;
     }
-    case OFTBinary: {
-        int n = 0;
-        const GByte *bytes = OGR_F_GetFieldAsBinary(f, i, &n);
-        if (!buf_puts(row, "\\\\x"))
-            return false;
-        for (int k = 0; k < n; k++)
-            if (!buf_printf(row, "%02x", bytes[k]))
-                return false;
-        return true;
+    for (const char *p = j->opt->closed; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ",");
+        if (len == 0)
+            break;
+        char want[128];
+        snprintf(want, sizeof want, "%.*s", (int)len, p);
+        bool found = false;
+        for (int i = 0; i < j->ncols && !found; i++)
+            found = strcasecmp(want, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i))) == 0 ||
+                    strcasecmp(want, j->cols[i].name) == 0;
+        if (!found)
+            return err_set(e, JM_EINPUT, "--closed: %s has no column '%s'", j->opt->file, want);
+        p += len;
     }
-    default:
-        return imp__copy_text(row, OGR_F_GetFieldAsString(f, i));
-    }
+    return JM_OK;
 }
 
-/* ---- geometry -------------------------------------------------------------------------- */
+/* ---- the transaction --------------------------------------------------------------------- */
 
-/* The feature's geometry as the kind stores it, transformed; NULL (with a reason) when the
- * feature cannot be used. The caller destroys the result. */
-static OGRGeometryH storable_geometry(OGRFeatureH f, const struct kind_spec *kind, OGRCoordinateTransformationH ct,
-                                      const char **why)
-{
-    OGRGeometryH g = OGR_F_GetGeometryRef(f);
-    if (!g || OGR_G_IsEmpty(g)) {
-        *why = "no geometry";
-        return NULL;
-    }
-    OGRwkbGeometryType flat = wkbFlatten(OGR_G_GetGeometryType(g));
-    bool polygonal = flat == wkbPolygon || flat == wkbMultiPolygon || flat == wkbCurvePolygon ||
-                     flat == wkbMultiSurface || flat == wkbPolyhedralSurface || flat == wkbTIN;
-    if (strcmp(kind->pg_geometry, "MultiPolygon") == 0 && !polygonal) {
-        *why = "not a polygon";
-        return NULL;
-    }
-    OGRGeometryH out = OGR_G_ForceToMultiPolygon(OGR_G_Clone(g));
-    if (!out) {
-        *why = "cannot be made a multipolygon";
-        return NULL;
-    }
-    OGR_G_FlattenTo2D(out);
-    if (ct && OGR_G_Transform(out, ct) != OGRERR_NONE) {
-        OGR_G_DestroyGeometry(out);
-        *why = "cannot be transformed to the storage CRS";
-        return NULL;
-    }
-    return out;
-}
-
-/* ---- the transaction ------------------------------------------------------------------- */
-
-struct job {
-    PGconn *conn;
-    const struct imp_options *opt;
-    const struct kind_spec *kind;
-    struct imp__source src;
-    struct column *cols;
-    int ncols;
-    char name[64];
-    char sha256[65];
-    char staging[64];
-    struct imp_report *report;
-};
-
-static enum jm_status exec_sql(struct job *j, struct buf *sql, struct err *e)
+static enum jm_status exec_sql(struct imp__job *j, struct buf *sql, struct err *e)
 {
     if (sql->overflow)
         return err_set(e, JM_EINTERNAL, "SQL statement too long");
     return db_exec_script(j->conn, buf_str(sql), e);
-}
-
-static enum jm_status create_staging(struct job *j, struct err *e)
-{
-    struct buf sql;
-    buf_init(&sql, 1 << 20);
-    buf_puts(&sql, "CREATE TABLE data.");
-    db_quote_ident(&sql, j->staging);
-    buf_printf(&sql, " (id bigint PRIMARY KEY, geom geometry(%s, %d) NOT NULL", j->kind->pg_geometry,
-               j->src.storage_srid);
-    for (int i = 0; i < j->ncols; i++) {
-        buf_puts(&sql, ", ");
-        db_quote_ident(&sql, j->cols[i].name);
-        buf_printf(&sql, " %s", j->cols[i].pg_type);
-    }
-    buf_puts(&sql, ")");
-    enum jm_status rc = exec_sql(j, &sql, e);
-    buf_cleanup(&sql);
-    return rc;
-}
-
-static enum jm_status copy_features(struct job *j, struct err *e)
-{
-    struct buf sql, rows;
-    buf_init(&sql, 1 << 20);
-    buf_init(&rows, 0);
-    buf_puts(&sql, "COPY data.");
-    db_quote_ident(&sql, j->staging);
-    buf_puts(&sql, " (id, geom");
-    for (int i = 0; i < j->ncols; i++) {
-        buf_puts(&sql, ", ");
-        db_quote_ident(&sql, j->cols[i].name);
-    }
-    buf_puts(&sql, ") FROM STDIN");
-    enum jm_status rc = JM_OK;
-    PGresult *res = PQexec(j->conn, buf_str(&sql));
-    if (PQresultStatus(res) != PGRES_COPY_IN) {
-        rc = err_set(e, JM_EDB, "cannot start COPY: %s", PQerrorMessage(j->conn));
-        PQclear(res);
-        goto out;
-    }
-    PQclear(res);
-
-    struct progress bar;
-    GIntBig total = OGR_L_GetFeatureCount(j->src.layer, FALSE);
-    progress_begin(&bar, "importing", total > 0 ? (uint64_t)total : 0, j->opt->quiet);
-    OGR_L_ResetReading(j->src.layer);
-    CPLErrorReset();
-    unsigned char *wkb = NULL;
-    size_t wkb_alloc = 0;
-    OGRFeatureH f;
-    int64_t next_id = 1;
-    while ((f = OGR_L_GetNextFeature(j->src.layer))) {
-        j->report->read++;
-        progress_step(&bar, 1);
-        const char *why = NULL;
-        OGRGeometryH g = storable_geometry(f, j->kind, j->src.ct, &why);
-        if (!g) {
-            j->report->skipped++;
-            log_info("%s: feature %lld skipped: %s", j->opt->file, (long long)OGR_F_GetFID(f), why);
-            OGR_F_Destroy(f);
-            continue;
-        }
-        size_t n = (size_t)OGR_G_WkbSize(g);
-        if (n > wkb_alloc) {
-            unsigned char *p = realloc(wkb, n);
-            if (!p) {
-                OGR_G_DestroyGeometry(g);
-                OGR_F_Destroy(f);
-                rc = err_set(e, JM_EINTERNAL, "out of memory");
-                break;
-            }
-            wkb = p;
-            wkb_alloc = n;
-        }
-        OGR_G_ExportToWkb(g, wkbNDR, wkb);
-        OGR_G_DestroyGeometry(g);
-        bool ok = buf_printf(&rows, "%lld\t", (long long)next_id) && imp__ewkb_hex(&rows, wkb, n, j->src.storage_srid);
-        for (int i = 0; ok && i < j->ncols; i++)
-            ok = buf_putc(&rows, '\t') && put_field(&rows, f, i, &j->cols[i]);
-        ok = ok && buf_putc(&rows, '\n');
-        OGR_F_Destroy(f);
-        if (!ok) {
-            rc = err_set(e, JM_EINTERNAL, "out of memory while encoding feature %lld", (long long)next_id);
-            break;
-        }
-        next_id++;
-        j->report->written++;
-        if (rows.len >= (1u << 20)) {
-            if (PQputCopyData(j->conn, rows.data, (int)rows.len) != 1) {
-                rc = err_set(e, JM_EDB, "COPY failed: %s", PQerrorMessage(j->conn));
-                break;
-            }
-            buf_reset(&rows);
-        }
-    }
-    free(wkb);
-    progress_end(&bar);
-    /* A reader that failed part-way (a truncated or corrupt file) must not leave a partial
-     * dataset behind: any failure while reading fails the whole import. */
-    if (!rc && CPLGetLastErrorType() >= CE_Failure)
-        rc = err_set(e, JM_EINPUT, "%s: read error after %llu features: %s", j->opt->file,
-                     (unsigned long long)j->report->read, CPLGetLastErrorMsg());
-    if (!rc && rows.len && PQputCopyData(j->conn, rows.data, (int)rows.len) != 1)
-        rc = err_set(e, JM_EDB, "COPY failed: %s", PQerrorMessage(j->conn));
-    PQputCopyEnd(j->conn, rc ? "import failed" : NULL);
-    while ((res = PQgetResult(j->conn))) {
-        if (!rc && PQresultStatus(res) != PGRES_COMMAND_OK)
-            rc = err_set(e, JM_EDB, "COPY failed: %s", PQresultErrorMessage(res));
-        PQclear(res);
-    }
-out:
-    buf_cleanup(&sql);
-    buf_cleanup(&rows);
-    return rc;
 }
 
 static const char *reader_role(const char *access)
@@ -333,83 +146,186 @@ static const char *reader_role(const char *access)
     return "jumeau_open";
 }
 
-/* Index, swap the staging table in under the dataset's name, grant it to its readers. */
-static enum jm_status finish_table(struct job *j, bool existed, struct err *e)
+/* Moves the closed columns out of the staging table into closed.<staging>, readable by the
+ * internal role only. The staging table is invisible to others until the commit, so the
+ * personal data is never readable where it does not belong. */
+static enum jm_status split_closed(struct imp__job *j, struct err *e)
+{
+    if (j->report->closed_columns == 0)
+        return JM_OK;
+    struct buf sql, list;
+    buf_init(&sql, 1 << 16);
+    buf_init(&list, 1 << 16);
+    for (int i = 0; i < j->ncols; i++) {
+        if (!j->cols[i].closed)
+            continue;
+        buf_puts(&list, ", ");
+        db_quote_ident(&list, j->cols[i].name);
+    }
+    buf_puts(&sql, "CREATE TABLE closed.");
+    db_quote_ident(&sql, j->staging);
+    buf_printf(&sql, " AS SELECT id%s FROM ", buf_str(&list));
+    imp__staging_table(j, "", &sql);
+    buf_puts(&sql, "; ALTER TABLE closed.");
+    db_quote_ident(&sql, j->staging);
+    buf_puts(&sql, " ADD PRIMARY KEY (id); ALTER TABLE ");
+    imp__staging_table(j, "", &sql);
+    const char *sep = " ";
+    for (int i = 0; i < j->ncols; i++) {
+        if (!j->cols[i].closed)
+            continue;
+        buf_printf(&sql, "%sDROP COLUMN ", sep);
+        db_quote_ident(&sql, j->cols[i].name);
+        sep = ", ";
+    }
+    buf_puts(&sql, "; GRANT SELECT ON closed.");
+    db_quote_ident(&sql, j->staging);
+    buf_puts(&sql, " TO jumeau_internal");
+    enum jm_status rc = exec_sql(j, &sql, e);
+    buf_cleanup(&sql);
+    buf_cleanup(&list);
+    return rc;
+}
+
+/* The parts of a dataset: its main table and the companions a kind may make. */
+static const struct part {
+    const char *schema;
+    const char *suffix;
+} parts[] = {{"data", ""}, {"data", "_nodes"}, {"data", "_points"}, {"closed", ""}};
+
+/* Drops the previous version, renames every staging part (and its indexes) to the dataset's
+ * names, and grants the data tables to the readers of the access level. */
+static enum jm_status swap_in(struct imp__job *j, struct err *e)
 {
     struct buf sql;
     buf_init(&sql, 1 << 16);
-    buf_puts(&sql, "CREATE INDEX ON data.");
-    db_quote_ident(&sql, j->staging);
-    buf_puts(&sql, " USING gist (geom); ANALYZE data.");
-    db_quote_ident(&sql, j->staging);
-    buf_puts(&sql, "; ");
-    if (existed) {
-        buf_puts(&sql, "DROP TABLE IF EXISTS data.");
-        db_quote_ident(&sql, j->name);
-        buf_puts(&sql, " CASCADE; ");
+    const char *role = reader_role(j->opt->access ? j->opt->access : "open");
+    enum jm_status rc = JM_OK;
+    for (size_t p = 0; p < sizeof parts / sizeof parts[0] && !rc; p++) {
+        char old_name[128], new_name[128];
+        snprintf(old_name, sizeof old_name, "%s%s", j->staging, parts[p].suffix);
+        snprintf(new_name, sizeof new_name, "%s%s", j->name, parts[p].suffix);
+        buf_reset(&sql);
+        buf_printf(&sql, "DROP TABLE IF EXISTS %s.", parts[p].schema);
+        db_quote_ident(&sql, new_name);
+        buf_puts(&sql, " CASCADE");
+        if ((rc = exec_sql(j, &sql, e)))
+            break;
+        char qualified[160];
+        snprintf(qualified, sizeof qualified, "%s.%s", parts[p].schema, old_name);
+        const char *params[] = {qualified, parts[p].schema, old_name};
+        PGresult *idx = db_query(j->conn,
+                                 "SELECT indexname FROM pg_indexes WHERE to_regclass($1) IS NOT NULL"
+                                 " AND schemaname = $2 AND tablename = $3",
+                                 3, params, e);
+        char *exists = db_query_value(j->conn, "SELECT to_regclass($1) IS NOT NULL", 1, params, e);
+        if (!idx || !exists) {
+            PQclear(idx);
+            free(exists);
+            rc = JM_EDB;
+            break;
+        }
+        bool present = strcmp(exists, "t") == 0;
+        free(exists);
+        if (present) {
+            buf_reset(&sql);
+            buf_printf(&sql, "ALTER TABLE %s.", parts[p].schema);
+            db_quote_ident(&sql, old_name);
+            buf_puts(&sql, " RENAME TO ");
+            db_quote_ident(&sql, new_name);
+            /* indexes are named after their table: follow the rename */
+            size_t prefix = strlen(old_name);
+            for (int i = 0; i < PQntuples(idx); i++) {
+                const char *index = PQgetvalue(idx, i, 0);
+                if (strncmp(index, old_name, prefix) != 0)
+                    continue;
+                char renamed[128];
+                snprintf(renamed, sizeof renamed, "%s%s", new_name, index + prefix);
+                buf_printf(&sql, "; ALTER INDEX %s.", parts[p].schema);
+                db_quote_ident(&sql, index);
+                buf_puts(&sql, " RENAME TO ");
+                db_quote_ident(&sql, renamed);
+            }
+            if (strcmp(parts[p].schema, "data") == 0) {
+                buf_puts(&sql, "; GRANT SELECT ON data.");
+                db_quote_ident(&sql, new_name);
+                buf_printf(&sql, " TO %s", role);
+            }
+            rc = exec_sql(j, &sql, e);
+        }
+        PQclear(idx);
     }
-    char index_old[128], index_new[128], pkey_old[128], pkey_new[128];
-    snprintf(index_old, sizeof index_old, "%s_geom_idx", j->staging);
-    snprintf(index_new, sizeof index_new, "%s_geom_idx", j->name);
-    snprintf(pkey_old, sizeof pkey_old, "%s_pkey", j->staging);
-    snprintf(pkey_new, sizeof pkey_new, "%s_pkey", j->name);
-    buf_puts(&sql, "ALTER TABLE data.");
-    db_quote_ident(&sql, j->staging);
-    buf_puts(&sql, " RENAME TO ");
-    db_quote_ident(&sql, j->name);
-    buf_puts(&sql, "; ALTER INDEX data.");
-    db_quote_ident(&sql, index_old);
-    buf_puts(&sql, " RENAME TO ");
-    db_quote_ident(&sql, index_new);
-    buf_puts(&sql, "; ALTER INDEX data.");
-    db_quote_ident(&sql, pkey_old);
-    buf_puts(&sql, " RENAME TO ");
-    db_quote_ident(&sql, pkey_new);
-    buf_puts(&sql, "; GRANT SELECT ON data.");
-    db_quote_ident(&sql, j->name);
-    buf_printf(&sql, " TO %s", reader_role(j->opt->access ? j->opt->access : "open"));
+    buf_cleanup(&sql);
+    return rc;
+}
+
+static enum jm_status index_and_analyze(struct imp__job *j, struct err *e)
+{
+    struct buf sql;
+    buf_init(&sql, 4096);
+    /* a kind that rebuilds its table (network) makes its own indexes */
+    if (!j->kind->load_suffix[0]) {
+        buf_puts(&sql, "CREATE INDEX ON ");
+        imp__staging_table(j, "", &sql);
+        buf_puts(&sql, " USING gist (geom); ");
+    }
+    buf_puts(&sql, "ANALYZE ");
+    imp__staging_table(j, "", &sql);
     enum jm_status rc = exec_sql(j, &sql, e);
     buf_cleanup(&sql);
     return rc;
 }
 
-static enum jm_status register_dataset(struct job *j, struct err *e)
+static void cli_principal(char *out, size_t size)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    snprintf(out, size, "cli:%.59s", pw ? pw->pw_name : "unknown");
+}
+
+static enum jm_status register_dataset(struct imp__job *j, struct err *e)
 {
     char srid[16], count[32];
     snprintf(srid, sizeof srid, "%d", j->src.storage_srid);
     snprintf(count, sizeof count, "%llu", (unsigned long long)j->report->written);
-    struct buf table;
+    struct buf table, bbox_sql;
     buf_init(&table, 256);
+    buf_init(&bbox_sql, 4096);
+    imp__staging_table(j, "", &table);
+    /* after the swap the staging name is the dataset's: query the final table */
+    buf_reset(&table);
     buf_puts(&table, "data.");
     db_quote_ident(&table, j->name);
     /* the lon/lat extent, from the envelope densified so that its curved edges count */
-    struct buf bbox_sql;
-    buf_init(&bbox_sql, 4096);
     buf_printf(&bbox_sql,
                "WITH env AS (SELECT ST_SetSRID(ST_Extent(geom)::geometry, %s) AS g FROM %s) "
                "SELECT CASE WHEN g IS NULL THEN NULL ELSE ARRAY[ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)] END "
-               "FROM (SELECT g, ST_Transform(ST_Segmentize(g, greatest(ST_XMax(g) - ST_XMin(g), ST_YMax(g) - ST_YMin(g), 1) / 32), 4326)::box2d AS b FROM env) s",
+               "FROM (SELECT g, ST_Transform(ST_Segmentize(ST_Force2D(g), greatest(ST_XMax(g) - ST_XMin(g), "
+               "ST_YMax(g) - ST_YMin(g), 1) / 32), 4326)::box2d AS b FROM env) s",
                srid, buf_str(&table));
-    char *bbox = db_query_value(j->conn, buf_str(&bbox_sql), 0, NULL, e);
+    struct err qe;
+    err_clear(&qe);
+    char *bbox = db_query_value(j->conn, buf_str(&bbox_sql), 0, NULL, &qe);
     buf_cleanup(&bbox_sql);
     buf_cleanup(&table);
-    if (e && e->code)
-        return e->code;
+    if (qe.code)
+        return err_set(e, qe.code, "%s", qe.msg);
+    const struct imp_options *o = j->opt;
     const char *params[] = {
-        j->name, j->kind->name, j->opt->title, j->opt->licence, j->opt->access ? j->opt->access : "open",
-        j->src.source_srs_name, srid, j->opt->file, j->sha256, count, bbox,
+        j->name, j->kind->name, o->title, o->licence, o->access ? o->access : "open", j->src.source_srs_name, srid,
+        o->file, j->sha256, count, bbox, o->producer, o->frequency,
     };
     PGresult *res = db_query(
         j->conn,
         "INSERT INTO jumeau.datasets AS d (name, kind, title, licence, access_level, source_srs, storage_srid,"
-        " source_file, source_sha256, feature_count, bbox_4326)"
+        " source_file, source_sha256, feature_count, bbox_4326, producer, update_frequency)"
         " VALUES ($1, $2, coalesce($3, $1), coalesce($4, ''), $5::jumeau.access_level, $6, $7::int, $8, $9,"
-        " $10::bigint, $11::double precision[])"
+        " $10::bigint, $11::double precision[], coalesce($12, ''), coalesce($13, 'irregular'))"
         " ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, title = coalesce($3, d.title),"
         " licence = coalesce($4, d.licence), access_level = EXCLUDED.access_level,"
         " source_srs = EXCLUDED.source_srs, storage_srid = EXCLUDED.storage_srid,"
         " source_file = EXCLUDED.source_file, source_sha256 = EXCLUDED.source_sha256,"
         " feature_count = EXCLUDED.feature_count, bbox_4326 = EXCLUDED.bbox_4326,"
+        " producer = coalesce($12, d.producer), update_frequency = coalesce($13, d.update_frequency),"
         " version = d.version + 1, updated_at = now()"
         " RETURNING version",
         (int)(sizeof params / sizeof params[0]), params, e);
@@ -419,13 +335,24 @@ static enum jm_status register_dataset(struct job *j, struct err *e)
     j->report->version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
 
-    char user[64] = "cli";
-    struct passwd *pw = getpwuid(geteuid());
-    if (pw)
-        snprintf(user, sizeof user, "cli:%.59s", pw->pw_name);
-    char version[16];
+    /* per-attribute levels: the closed columns of this version */
+    const char *name_param[] = {j->name};
+    enum jm_status rc = db_exec(j->conn, "DELETE FROM jumeau.dataset_attributes WHERE dataset = $1", 1, name_param, e);
+    for (int i = 0; i < j->ncols && !rc; i++) {
+        if (!j->cols[i].closed)
+            continue;
+        const char *attr[] = {j->name, j->cols[i].name};
+        rc = db_exec(j->conn,
+                     "INSERT INTO jumeau.dataset_attributes (dataset, column_name, access_level) VALUES ($1, $2, 'closed')",
+                     2, attr, e);
+    }
+    if (rc)
+        return rc;
+
+    char user[64], version[16];
+    cli_principal(user, sizeof user);
     snprintf(version, sizeof version, "%d", j->report->version);
-    const char *audit[] = {user, j->name, j->opt->file, j->sha256, count, version};
+    const char *audit[] = {user, j->name, o->file, j->sha256, count, version};
     return db_exec(j->conn,
                    "INSERT INTO jumeau.audit_log (principal, action, target, detail) VALUES ($1, 'import', $2,"
                    " jsonb_build_object('file', $3::text, 'sha256', $4::text, 'features', $5::bigint,"
@@ -433,49 +360,99 @@ static enum jm_status register_dataset(struct job *j, struct err *e)
                    (int)(sizeof audit / sizeof audit[0]), audit, e);
 }
 
+/* The network's companion file of point features (manholes, valves…), in the same CRS. */
+static enum jm_status load_points(struct imp__job *j, struct err *e)
+{
+    struct imp__source src;
+    struct imp__selection sel = {.srs = j->opt->srs, .storage_srid = j->src.storage_srid};
+    enum jm_status rc = imp__source_open(&src, j->opt->points, &sel, e);
+    int ncols = 0;
+    struct imp__source_column *cols = NULL;
+    static const struct imp__column reserved[] = {{"node_id", "bigint"}, {"node_distance_m", "double precision"}};
+    if (!rc) {
+        cols = imp__describe_columns(src.layer, reserved, 2, &ncols);
+        if (!cols)
+            rc = err_set(e, JM_EINTERNAL, "out of memory");
+    }
+    struct buf table;
+    buf_init(&table, 256);
+    imp__staging_table(j, "_points", &table);
+    OGRwkbGeometryType gt = rc ? wkbUnknown : OGR_L_GetGeomType(src.layer);
+    struct imp__copy_spec spec = {
+        .file = j->opt->points, .layer = rc ? NULL : src.layer, .ct = src.ct, .family = IMP_GEOM_POINTS,
+        .has_z = wkbHasZ(gt), .table = buf_str(&table), .cols = cols, .ncols = ncols,
+    };
+    struct imp__copy_counts counts;
+    if (!rc && !(rc = imp__create_table(j, &spec, e)))
+        rc = imp__copy_layer(j, &spec, &counts, e);
+    buf_cleanup(&table);
+    free(cols);
+    imp__source_close(&src);
+    return rc;
+}
+
 /* Everything that changes data, in one transaction. */
-static enum jm_status import_in_transaction(struct job *j, struct err *e)
+static enum jm_status import_in_transaction(struct imp__job *j, struct err *e)
 {
     enum jm_status rc = db_exec(j->conn, "BEGIN", 0, NULL, e);
     if (rc)
         return rc;
     const char *name_param[] = {j->name};
+    PGresult *res = NULL;
+    struct buf table;
+    buf_init(&table, 256);
     /* one import per dataset at a time, across processes */
     if ((rc = db_exec(j->conn, "SELECT pg_advisory_xact_lock(hashtext('jumeau.import.' || $1))", 1, name_param, e)))
         goto out;
-    PGresult *res = db_query(j->conn,
-                             "SELECT (SELECT count(*) FROM jumeau.datasets WHERE name = $1),"
-                             " to_regclass(format('data.%I', $1)) IS NOT NULL",
-                             1, name_param, e);
+    res = db_query(j->conn,
+                   "SELECT (SELECT count(*) FROM jumeau.datasets WHERE name = $1),"
+                   " to_regclass(format('data.%I', $1)) IS NOT NULL",
+                   1, name_param, e);
     if (!res) {
         rc = JM_EDB;
         goto out;
     }
-    bool registered = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
-    bool table_exists = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    bool exists = strcmp(PQgetvalue(res, 0, 0), "0") != 0 || strcmp(PQgetvalue(res, 0, 1), "t") == 0;
     PQclear(res);
-    if ((registered || table_exists) && !j->opt->replace) {
+    if (exists && !j->opt->replace) {
         rc = err_set(e, JM_EEXISTS, "dataset '%s' exists already: add --replace to import a new version of it",
                      j->name);
         goto out;
     }
-    if ((rc = create_staging(j, e)) || (rc = copy_features(j, e)))
-        goto out;
-    if (j->report->written == 0) {
-        rc = err_set(e, JM_EINPUT, "%s: no feature to import as %s (%llu read, %llu skipped)", j->opt->file,
-                     j->kind->name, (unsigned long long)j->report->read, (unsigned long long)j->report->skipped);
-        goto out;
+    imp__staging_table(j, j->kind->load_suffix, &table);
+    struct imp__copy_spec spec = {
+        .file = j->opt->file, .layer = j->src.layer, .ct = j->src.ct, .family = j->kind->geometry,
+        .has_z = j->has_z, .table = buf_str(&table), .norm = j->kind->columns, .nnorm = j->kind->ncolumns,
+        .with_kind_values = true, .cols = j->cols, .ncols = j->ncols,
+    };
+    struct imp__copy_counts counts;
+    rc = imp__create_table(j, &spec, e);
+    if (!rc) {
+        rc = imp__copy_layer(j, &spec, &counts, e);
+        j->report->read = counts.read;
+        j->report->written = counts.written;
+        j->report->skipped = counts.skipped;
+        j->report->repaired = j->repaired.count;
     }
-    if ((rc = finish_table(j, registered || table_exists, e)) || (rc = register_dataset(j, e)))
+    if (rc)
         goto out;
+    if (j->opt->points && (rc = load_points(j, e)))
+        goto out;
+    if (j->kind->finish && (rc = j->kind->finish(j, e)))
+        goto out;
+    if ((rc = split_closed(j, e)) || (rc = index_and_analyze(j, e)) || (rc = swap_in(j, e)) ||
+        (rc = register_dataset(j, e)))
+        goto out;
+    buf_cleanup(&table);
     return db_exec(j->conn, "COMMIT", 0, NULL, e);
 out:
+    buf_cleanup(&table);
     PQclear(PQexec(j->conn, "ROLLBACK"));
     return rc;
 }
 
 /* import_runs rows are written outside the transaction, so failed runs are recorded too. */
-static char *run_begin(struct job *j)
+static char *run_begin(struct imp__job *j)
 {
     const char *p[] = {j->name, j->kind->name, j->opt->file, j->sha256};
     return db_query_value(j->conn,
@@ -484,7 +461,7 @@ static char *run_begin(struct job *j)
                           4, p, NULL);
 }
 
-static void run_end(struct job *j, const char *run_id, const struct err *e)
+static void run_end(struct imp__job *j, const char *run_id, const struct err *e)
 {
     if (!run_id)
         return;
@@ -499,6 +476,111 @@ static void run_end(struct job *j, const char *run_id, const struct err *e)
             6, p, NULL);
 }
 
+/* ---- the report -------------------------------------------------------------------------- */
+
+static void tally_json(struct jw *w, const char *key, const struct imp__tally *t)
+{
+    jw_key(w, key);
+    jw_object_begin(w);
+    jw_kv_uint(w, "count", t->count);
+    jw_key(w, "first_ids");
+    jw_array_begin(w);
+    for (uint64_t i = 0; i < t->count && i < IMP_SAMPLE_IDS; i++)
+        jw_int(w, t->ids[i]);
+    jw_array_end(w);
+    jw_object_end(w);
+}
+
+static enum jm_status write_report(struct imp__job *j, FILE *out, const struct err *failure, struct err *e)
+{
+    const struct imp_report *r = j->report;
+    struct buf b;
+    buf_init(&b, 0);
+    struct jw w;
+    jw_init(&w, &b);
+    jw_object_begin(&w);
+    jw_kv_string(&w, "status", failure->code ? "failed" : "done");
+    if (failure->code)
+        jw_kv_string(&w, "error", failure->msg);
+    jw_kv_string(&w, "file", j->opt->file);
+    jw_kv_string(&w, "sha256", j->sha256);
+    jw_kv_string(&w, "kind", j->kind->name);
+    jw_kv_string(&w, "dataset", j->name);
+    jw_kv_int(&w, "version", r->version);
+    jw_kv_string(&w, "source_crs", r->source_srs);
+    jw_kv_int(&w, "storage_srid", r->storage_srid);
+    jw_kv_uint(&w, "features_read", r->read);
+    jw_kv_uint(&w, "features_written", r->written);
+    jw_key(&w, "skipped");
+    jw_object_begin(&w);
+    tally_json(&w, "empty_geometry", &j->skipped_empty);
+    tally_json(&w, "wrong_geometry_type", &j->skipped_type);
+    tally_json(&w, "not_transformable", &j->skipped_transform);
+    jw_object_end(&w);
+    tally_json(&w, "repaired", &j->repaired);
+    jw_key(&w, "closed_columns");
+    jw_array_begin(&w);
+    for (int i = 0; i < j->ncols; i++)
+        if (j->cols[i].closed)
+            jw_string(&w, j->cols[i].name);
+    jw_array_end(&w);
+    jw_key(&w, "detected");
+    jw_object_begin(&w);
+    for (const char *p = buf_str(&j->notes); *p;) {
+        size_t line = strcspn(p, "\n");
+        const char *tab = memchr(p, '\t', line);
+        if (tab) {
+            char key[128];
+            snprintf(key, sizeof key, "%.*s", (int)(tab - p), p);
+            jw_key(&w, key);
+            jw_string_n(&w, tab + 1, (size_t)(p + line - tab - 1));
+        }
+        p += line + (p[line] == '\n');
+    }
+    jw_object_end(&w);
+    if (j->kind == &imp__kind_network && !failure->code) {
+        jw_key(&w, "topology");
+        jw_object_begin(&w);
+        jw_kv_int(&w, "edges", r->edges);
+        jw_kv_int(&w, "nodes", r->nodes);
+        jw_kv_int(&w, "components", r->components);
+        jw_kv_int(&w, "dangling_ends", r->dangling);
+        jw_kv_int(&w, "points", r->points);
+        jw_kv_int(&w, "points_tied", r->points_tied);
+        jw_object_end(&w);
+    }
+    jw_kv_double(&w, "seconds", r->seconds);
+    jw_object_end(&w);
+    buf_putc(&b, '\n');
+    enum jm_status rc = JM_OK;
+    if (!jw_finish(&w) || fwrite(b.data, 1, b.len, out) != b.len)
+        rc = err_set(e, JM_EENV, "--report: cannot write the report");
+    buf_cleanup(&b);
+    return rc;
+}
+
+/* ---- entry ------------------------------------------------------------------------------- */
+
+static enum jm_status check_options(const struct imp_options *opt, struct err *e)
+{
+    if (opt->access && strcmp(opt->access, "open") && strcmp(opt->access, "shared") && strcmp(opt->access, "closed"))
+        return err_set(e, JM_EINPUT, "--access: expected open, shared or closed, got '%s'", opt->access);
+    if (opt->name && !imp_name_valid(opt->name))
+        return err_set(e, JM_EINPUT,
+                       "--name: '%s' is not a valid dataset name (lowercase letters, digits and _, starting with a "
+                       "letter, at most %d)",
+                       opt->name, IMP_NAME_MAX);
+    if (opt->where && strlen(opt->where) > 2000)
+        return err_set(e, JM_ELIMIT, "--where: the filter is longer than 2000 characters");
+    if (opt->snap_m < 0 || opt->snap_m > 100)
+        return err_set(e, JM_EINPUT, "--snap: expected metres from 0 to 100, got %g", opt->snap_m);
+    if (opt->storey_height < 0 || opt->storey_height > 20 || opt->default_height < 0 || opt->default_height > 500)
+        return err_set(e, JM_EINPUT, "--storey-height / --default-height: out of range");
+    if (opt->points && strcmp(opt->kind, "network") != 0)
+        return err_set(e, JM_EINPUT, "--points: only a network takes point features");
+    return JM_OK;
+}
+
 enum jm_status imp_run(PGconn *conn, const struct imp_options *opt, struct imp_report *report, struct err *e)
 {
     struct err local;
@@ -506,54 +588,72 @@ enum jm_status imp_run(PGconn *conn, const struct imp_options *opt, struct imp_r
     if (!e)
         e = &local;
     memset(report, 0, sizeof *report);
-    struct job j = {.conn = conn, .opt = opt, .report = report};
+    struct imp__job j = {.conn = conn, .opt = opt, .report = report, .other_tags = -1};
+    buf_init(&j.notes, 1 << 16);
     j.kind = find_kind(opt->kind);
-    if (!j.kind)
-        return err_set(e, JM_EINPUT, "unknown kind '%s' (cadastre, buildings, network, citygml, cityjson, ifc)",
-                       opt->kind);
-    if (!j.kind->available)
-        return err_set(e, JM_ENOTYET, "import %s: not yet available in this version of jumeau", opt->kind);
-    if (opt->access && strcmp(opt->access, "open") && strcmp(opt->access, "shared") && strcmp(opt->access, "closed"))
-        return err_set(e, JM_EINPUT, "--access: expected open, shared or closed, got '%s'", opt->access);
-    if (opt->name) {
-        if (!imp_name_valid(opt->name))
-            return err_set(e, JM_EINPUT,
-                           "--name: '%s' is not a valid dataset name (lowercase letters, digits and _, starting "
-                           "with a letter, at most %d)",
-                           opt->name, IMP_NAME_MAX);
-        snprintf(j.name, sizeof j.name, "%s", opt->name);
-    } else {
-        imp_name_from_file(opt->file, j.name);
+    FILE *report_file = NULL;
+    char *run_id = NULL;
+    enum jm_status rc;
+    if (!j.kind) {
+        rc = err_set(e, JM_EINPUT, "unknown kind '%s' (%s)", opt->kind, imp_kind_names());
+        goto out;
     }
-    if ((size_t)snprintf(j.staging, sizeof j.staging, "%s__import", j.name) >= sizeof j.staging)
-        return err_set(e, JM_EINTERNAL, "dataset name too long");
+    if (!j.kind->available) {
+        rc = err_set(e, JM_ENOTYET, "import %s: not yet available in this version of jumeau", opt->kind);
+        goto out;
+    }
+    if ((rc = check_options(opt, e)))
+        goto out;
+    if (opt->name)
+        snprintf(j.name, sizeof j.name, "%s", opt->name);
+    else
+        imp_name_from_file(opt->file, j.name);
+    snprintf(j.staging, sizeof j.staging, "%.48s__import", j.name);
     snprintf(report->name, sizeof report->name, "%s", j.name);
     snprintf(report->kind, sizeof report->kind, "%s", j.kind->name);
-
-    enum jm_status rc = sha256_file_hex(opt->file, j.sha256, e);
-    if (rc)
-        return rc;
+    /* the report file is opened first: a wrong path must fail before anything is written */
+    if (opt->report && !(report_file = fopen(opt->report, "w"))) {
+        rc = err_set(e, JM_EINPUT, "--report: cannot write %s", opt->report);
+        goto out;
+    }
+    if ((rc = sha256_file_hex(opt->file, j.sha256, e)))
+        goto out;
     double started = progress_now();
     struct imp__selection sel = {.layer = opt->layer, .osm_layer = j.kind->osm_layer,
-                                 .osm_filter = j.kind->osm_filter, .srs = opt->srs};
-    char *run_id = NULL;
+                                 .osm_filter = j.kind->osm_filter, .srs = opt->srs, .where = opt->where};
     if ((rc = imp__source_open(&j.src, opt->file, &sel, e)))
         goto out;
+    j.osm = strcmp(j.src.driver, "OSM") == 0;
+    j.has_z = wkbHasZ(OGR_L_GetGeomType(j.src.layer));
+    static const char *const other_tags[] = {"other_tags", NULL};
+    j.other_tags = j.osm ? imp__field(&j, other_tags) : -1;
     report->storage_srid = j.src.storage_srid;
     snprintf(report->source_srs, sizeof report->source_srs, "%s", j.src.source_srs_name);
-    j.cols = describe_columns(j.src.layer, &j.ncols);
+    j.cols = imp__describe_columns(j.src.layer, j.kind->columns, j.kind->ncolumns, &j.ncols);
     if (!j.cols) {
         rc = err_set(e, JM_EINTERNAL, "out of memory");
         goto out;
     }
+    if ((rc = mark_closed(&j, e)) || (j.kind->prepare && (rc = j.kind->prepare(&j, e))))
+        goto out;
     run_id = run_begin(&j);
     rc = import_in_transaction(&j, e);
     run_end(&j, run_id, e);
     report->seconds = progress_now() - started;
     snprintf(report->table, sizeof report->table, "data.%s", j.name);
 out:
+    if (report_file) {
+        struct err write_err;
+        err_clear(&write_err);
+        /* after a commit, a report that cannot be written is a warning: the data is in */
+        if (j.kind && j.kind->available && write_report(&j, report_file, e, &write_err))
+            log_warn("%s", write_err.msg);
+        fclose(report_file);
+    }
     free(run_id);
     free(j.cols);
+    free(j.kind_state);
+    buf_cleanup(&j.notes);
     imp__source_close(&j.src);
     return rc;
 }

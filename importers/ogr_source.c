@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "imp_internal.h"
@@ -71,8 +72,22 @@ static enum jm_status pick_layer(struct imp__source *s, const char *path, const 
     }
     if (!s->layer)
         return err_set(e, JM_EINPUT, "%s: no layer to read", path);
-    if (osm && sel->osm_filter && OGR_L_SetAttributeFilter(s->layer, sel->osm_filter) != OGRERR_NONE)
-        return err_set(e, JM_EINPUT, "%s: cannot select features: %s", path, gdal_reason());
+    /* the kind's OSM selection and the caller's --where, both when both apply */
+    char filter[4096];
+    const char *kind_filter = osm ? sel->osm_filter : NULL;
+    if (kind_filter && sel->where)
+        snprintf(filter, sizeof filter, "(%s) AND (%s)", kind_filter, sel->where);
+    else
+        snprintf(filter, sizeof filter, "%s", kind_filter ? kind_filter : sel->where ? sel->where : "");
+    if (filter[0]) {
+        CPLErrorReset();
+        if (OGR_L_SetAttributeFilter(s->layer, filter) != OGRERR_NONE) {
+            if (sel->where)
+                return err_set(e, JM_EINPUT, "--where: '%s' is not a filter on %s (%s)", sel->where, path,
+                               gdal_reason());
+            return err_set(e, JM_EINPUT, "%s: cannot select features: %s", path, gdal_reason());
+        }
+    }
     return JM_OK;
 }
 
@@ -100,7 +115,8 @@ static int epsg_code(OGRSpatialReferenceH srs)
     return found;
 }
 
-static enum jm_status resolve_crs(struct imp__source *s, const char *path, const char *user_srs, struct err *e)
+static enum jm_status resolve_crs(struct imp__source *s, const char *path, const char *user_srs, int forced_srid,
+                                  struct err *e)
 {
     if (user_srs) {
         s->src_srs = OSRNewSpatialReference(NULL);
@@ -120,7 +136,9 @@ static enum jm_status resolve_crs(struct imp__source *s, const char *path, const
     else
         snprintf(s->source_srs_name, sizeof s->source_srs_name, "%.63s", OSRGetName(s->src_srs) ? OSRGetName(s->src_srs) : "unknown");
 
-    if (OSRIsProjected(s->src_srs)) {
+    if (forced_srid > 0) {
+        s->storage_srid = forced_srid;
+    } else if (OSRIsProjected(s->src_srs)) {
         if (!src_code)
             return err_set(e, JM_EINPUT,
                            "%s: its projected CRS '%s' has no EPSG code: give the right one with --srs EPSG:n", path,
@@ -171,8 +189,22 @@ enum jm_status imp__source_open(struct imp__source *s, const char *path, const s
     if (!s->ds)
         return err_set(e, JM_EINPUT, "%s: not a vector file that GDAL can read (%s)", path, gdal_reason());
     snprintf(s->driver, sizeof s->driver, "%s", GDALGetDriverShortName(GDALGetDatasetDriver(s->ds)));
+    /* GDAL reads a .shp whose .dbf is gone as geometry without attributes: for a data
+     * steward that is a broken delivery, not a dataset */
+    if (strcmp(s->driver, "ESRI Shapefile") == 0 && ends_with(path, ".shp")) {
+        char dbf[4200];
+        size_t stem = strlen(path) - 4;
+        snprintf(dbf, sizeof dbf, "%.*s.dbf", (int)stem, path);
+        bool found = access(dbf, R_OK) == 0;
+        snprintf(dbf, sizeof dbf, "%.*s.DBF", (int)stem, path);
+        found = found || access(dbf, R_OK) == 0;
+        if (!found)
+            return err_set(e, JM_EINPUT, "%s: its .dbf file (the attributes) is missing: a Shapefile needs its .shp, "
+                                         ".shx and .dbf side by side",
+                           path);
+    }
     enum jm_status rc = pick_layer(s, path, sel, e);
     if (!rc)
-        rc = resolve_crs(s, path, sel->srs, e);
+        rc = resolve_crs(s, path, sel->srs, sel->storage_srid, e);
     return rc;
 }

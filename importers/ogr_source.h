@@ -26,6 +26,8 @@ struct imp__selection {
     const char *osm_layer;    /* for OSM sources: the layer the kind reads */
     const char *osm_filter;   /* and the OGR SQL filter that selects its features */
     const char *srs;          /* the caller's --srs, or NULL */
+    const char *where;        /* the caller's --where (OGR SQL on attributes), or NULL */
+    int storage_srid;         /* > 0: store in this CRS (a companion file of a dataset) */
 };
 
 /* Opens `path`, picks the layer, resolves the source CRS and the storage CRS (the source's

@@ -4,7 +4,7 @@
 
 PBF="$DATA/osm/liechtenstein-2013-08-03.osm.pbf"
 # the shared cluster may hold these from an earlier run of this test
-for name in li_buildings footprints be_parcels_as_buildings x2; do jumeau datasets drop "$name" >/dev/null 2>&1; done
+for name in li_buildings footprints be_parcels_as_buildings x2 heights; do jumeau datasets drop "$name" >/dev/null 2>&1; done
 
 # What GDAL itself counts is the reference.
 gdal_count=$(ogrinfo -ro -q "$PBF" -sql "SELECT count(*) FROM multipolygons WHERE building IS NOT NULL" \
@@ -102,5 +102,32 @@ check_eq "unknown --srs status" 1 "$STATUS"
 run_status jumeau import buildings "$PBF" --name "Robert'); DROP TABLE jumeau.datasets;--"
 check_eq "hostile --name status" 1 "$STATUS"
 check_eq "registry still there" "t" "$(sql "SELECT to_regclass('jumeau.datasets') IS NOT NULL")"
+
+# Normalised building columns: height from an attribute, else storeys × storey height, else
+# the default, with height_source saying which; storeys, use, year, address.
+cat > "$SCRATCH/heights.geojson" <<'JSON'
+{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:31370"}}, "features": [
+ {"type": "Feature", "properties": {"name": "tower", "height": "45.5 m", "building:levels": "12", "building": "office", "start_date": "1972", "addr:street": "Grote Markt", "addr:housenumber": "1", "addr:city": "Leuven"},
+  "geometry": {"type": "Polygon", "coordinates": [[[0,0],[20,0],[20,20],[0,20],[0,0]]]}},
+ {"type": "Feature", "properties": {"name": "house", "building:levels": "4", "building": "yes", "start_date": "c. 1890"},
+  "geometry": {"type": "Polygon", "coordinates": [[[30,0],[40,0],[40,10],[30,10],[30,0]]]}},
+ {"type": "Feature", "properties": {"name": "shed", "building": "shed"},
+  "geometry": {"type": "Polygon", "coordinates": [[[50,0],[55,0],[55,5],[50,5],[50,0]]]}}]}
+JSON
+run_status jumeau import buildings "$SCRATCH/heights.geojson" --name heights --storey-height 3.5 --default-height 4
+check_eq "heights import status" 0 "$STATUS"
+check_eq "tower: height from the attribute" "45.5|attribute|12|office|1972|Grote Markt 1, Leuven" \
+    "$(sql "SELECT height, height_source, storeys, use, year_built, address FROM data.heights WHERE name = 'tower'")"
+check_eq "house: height from storeys, use unknown for building=yes" "14|storeys|4||1890" \
+    "$(sql "SELECT height, height_source, storeys, use, year_built FROM data.heights WHERE name = 'house'")"
+check_eq "shed: the default height" "4|default||shed" \
+    "$(sql "SELECT height, height_source, storeys, use FROM data.heights WHERE name = 'shed'")"
+check_eq "the source's own height column kept beside the normalised one" "45.5 m" \
+    "$(sql "SELECT height_src FROM data.heights WHERE name = 'tower'")"
+check_eq "every OSM building has a height and its source" "0" \
+    "$(sql "SELECT count(*) FROM data.li_buildings WHERE height IS NULL OR height_source IS NULL")"
+osm_with_height=$(ogrinfo -ro -q "$PBF" -sql "SELECT count(*) FROM multipolygons WHERE building IS NOT NULL AND (other_tags LIKE '%\"height\"=>%' OR other_tags LIKE '%\"building:height\"=>%')" | sed -n 's/.*COUNT_\* (Integer) = //p')
+check_eq "OSM buildings whose height came from a tag" "$osm_with_height" \
+    "$(sql "SELECT count(*) FROM data.li_buildings WHERE height_source = 'attribute'")"
 
 finish

@@ -2,6 +2,7 @@
  * column names, the UTM zone of a point, dataset names. No GDAL or database is touched. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -464,6 +465,65 @@ static void test_name_valid(void **state)
     assert_false(imp_name_valid(name)); /* 49 bytes */
 }
 
+/* ---- source values ------------------------------------------------------------------ */
+
+static void test_hstore_get(void **state)
+{
+    (void)state;
+    char v[64];
+    const char *tags = "\"building:levels\"=>\"4\",\"height\"=>\"12.5 m\",\"name\"=>\"Caf\\\"e \\\\ Bar\"";
+    assert_true(imp__hstore_get(tags, "height", v, sizeof v));
+    assert_string_equal(v, "12.5 m");
+    assert_true(imp__hstore_get(tags, "building:levels", v, sizeof v));
+    assert_string_equal(v, "4");
+    assert_true(imp__hstore_get(tags, "name", v, sizeof v));
+    assert_string_equal(v, "Caf\"e \\ Bar");
+    assert_false(imp__hstore_get(tags, "levels", v, sizeof v)); /* no partial key match */
+    assert_false(imp__hstore_get("", "height", v, sizeof v));
+    assert_false(imp__hstore_get(NULL, "height", v, sizeof v));
+    /* malformed input ends the search instead of reading past it */
+    assert_false(imp__hstore_get("\"height\"=>\"12", "height", v, sizeof v));
+    assert_false(imp__hstore_get("\"a\"=\"b\"", "a", v, sizeof v));
+    /* a value longer than the buffer is cut, never overflowed */
+    char small[4];
+    assert_true(imp__hstore_get("\"k\"=>\"abcdef\"", "k", small, sizeof small));
+    assert_string_equal(small, "abc");
+}
+
+static void test_parse_length(void **state)
+{
+    (void)state;
+    double m;
+    assert_true(imp__parse_length("12", &m));
+    assert_true(m == 12.0);
+    assert_true(imp__parse_length("12.5 m", &m));
+    assert_true(m == 12.5);
+    assert_true(imp__parse_length("12,5", &m));
+    assert_true(m == 12.5);
+    assert_true(imp__parse_length("40'", &m));
+    assert_true(fabs(m - 12.192) < 1e-9);
+    assert_true(imp__parse_length("10 ft", &m));
+    assert_true(fabs(m - 3.048) < 1e-9);
+    assert_false(imp__parse_length("tall", &m));
+    assert_false(imp__parse_length("", &m));
+    assert_false(imp__parse_length("12 storeys", &m));
+}
+
+static void test_parse_year(void **state)
+{
+    (void)state;
+    int y;
+    assert_true(imp__parse_year("1890", &y));
+    assert_int_equal(y, 1890);
+    assert_true(imp__parse_year("c. 1890", &y));
+    assert_int_equal(y, 1890);
+    assert_true(imp__parse_year("1890-05-01", &y));
+    assert_int_equal(y, 1890);
+    assert_false(imp__parse_year("12/05/1890", &y)); /* the first number is a day: no guess */
+    assert_false(imp__parse_year("unknown", &y));
+    assert_false(imp__parse_year("123456", &y));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -484,6 +544,9 @@ int main(void)
         cmocka_unit_test(test_name_from_file),
         cmocka_unit_test(test_name_from_file_always_valid),
         cmocka_unit_test(test_name_valid),
+        cmocka_unit_test(test_hstore_get),
+        cmocka_unit_test(test_parse_length),
+        cmocka_unit_test(test_parse_year),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
