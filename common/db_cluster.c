@@ -331,6 +331,10 @@ static enum jm_status write_settings(const struct db_cluster *c, struct err *e)
             "work_mem = 16MB\n"
             "maintenance_work_mem = 256MB\n"
             "max_wal_size = 2GB\n"
+            "# a private single-node cluster: no replicas to feed, so tables created and loaded in\n"
+            "# one transaction (every import) skip the WAL; use an external server for replication\n"
+            "wal_level = minimal\n"
+            "max_wal_senders = 0\n"
             "log_min_messages = warning\n"
             "log_line_prefix = '%%m [%%p] '\n",
             c->sockdir);

@@ -1,6 +1,7 @@
 /* Streaming a source layer into a staging table: columns, geometry hygiene, COPY. */
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,23 @@ static void tally(struct imp__tally *t, long long id)
     t->count++;
 }
 
+/* A one-polygon, one-ring multipolygon with few points that the quick test passes. */
+static bool quickly_valid(OGRGeometryH multi)
+{
+    if (OGR_G_GetGeometryCount(multi) != 1)
+        return false;
+    OGRGeometryH poly = OGR_G_GetGeometryRef(multi, 0);
+    if (OGR_G_GetGeometryCount(poly) != 1)
+        return false;
+    OGRGeometryH ring = OGR_G_GetGeometryRef(poly, 0);
+    int n = OGR_G_GetPointCount(ring);
+    if (n > IMP_RING_QUICK_MAX)
+        return false;
+    double x[IMP_RING_QUICK_MAX], y[IMP_RING_QUICK_MAX];
+    OGR_G_GetPoints(ring, x, sizeof(double), y, sizeof(double), NULL, 0);
+    return imp__ring_certainly_simple(x, y, n);
+}
+
 /* The feature's geometry as the family stores it: linear, multi, valid, transformed, with Z
  * when the layer has Z. NULL (counted in the job's tallies) when it cannot be used. */
 static OGRGeometryH storable_geometry(struct imp__job *j, const struct imp__copy_spec *spec, OGRFeatureH f)
@@ -243,7 +261,7 @@ static OGRGeometryH storable_geometry(struct imp__job *j, const struct imp__copy
         return NULL;
     }
     /* validity is judged where the geometry is stored, after the transformation */
-    if (spec->family == IMP_GEOM_POLYGONS && !OGR_G_IsValid(out)) {
+    if (spec->family == IMP_GEOM_POLYGONS && !quickly_valid(out) && !OGR_G_IsValid(out)) {
         OGRGeometryH fixed = OGR_G_MakeValid(out);
         OGR_G_DestroyGeometry(out);
         out = fixed ? keep_family(fixed, spec->family) : NULL;
@@ -295,13 +313,144 @@ enum jm_status imp__create_table(struct imp__job *j, const struct imp__copy_spec
     return rc;
 }
 
+/* The load runs as a two-stage pipeline, so that both cores work: the calling thread reads
+ * features from OGR (the driver, its decompression, SQLite…) into batches, and one worker
+ * thread turns them into rows (geometry repair and transformation, encoding) and sends them
+ * with COPY. Batches go through a small bounded queue, so memory stays flat whatever the
+ * input's size, and rows keep the source's order (ids are given in that order). GDAL objects
+ * move between the threads but are only ever used by one at a time. */
+enum { BATCH_FEATURES = 256, QUEUE_BATCHES = 4, COPY_CHUNK = 1 << 20 };
+
+struct batch {
+    OGRFeatureH features[BATCH_FEATURES];
+    int n;
+};
+
+struct pipeline {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct batch *queue[QUEUE_BATCHES];
+    int head, count;
+    bool reading_done;    /* the reader has queued its last batch */
+    bool failed;          /* the worker failed: the reader stops */
+    /* the worker's own */
+    struct imp__job *j;
+    const struct imp__copy_spec *spec;
+    struct imp__copy_counts *counts;
+    struct buf rows;
+    struct err err;
+    int64_t next_id;
+};
+
+/* Encodes one feature as a COPY row; false only when out of memory. Skips are counted. */
+static bool encode_feature(struct pipeline *p, OGRFeatureH f, unsigned char **wkb, size_t *wkb_alloc)
+{
+    struct imp__job *j = p->j;
+    const struct imp__copy_spec *spec = p->spec;
+    OGRGeometryH g = storable_geometry(j, spec, f);
+    if (!g) {
+        p->counts->skipped++;
+        return true;
+    }
+    size_t n = (size_t)OGR_G_WkbSize(g);
+    if (n > *wkb_alloc) {
+        unsigned char *grown = realloc(*wkb, n);
+        if (!grown) {
+            OGR_G_DestroyGeometry(g);
+            return false;
+        }
+        *wkb = grown;
+        *wkb_alloc = n;
+    }
+    OGR_G_ExportToWkb(g, wkbNDR, *wkb);
+    OGR_G_DestroyGeometry(g);
+    struct buf *rows = &p->rows;
+    bool ok = buf_printf(rows, "%lld\t", (long long)p->next_id) && imp__ewkb_hex(rows, *wkb, n, j->src.storage_srid);
+    if (ok && spec->with_kind_values)
+        ok = j->kind->write_values(j, f, rows);
+    for (int i = 0; ok && i < spec->ncols; i++)
+        ok = buf_putc(rows, '\t') && put_field(rows, f, i, &spec->cols[i]);
+    ok = ok && buf_putc(rows, '\n');
+    if (ok) {
+        p->next_id++;
+        p->counts->written++;
+    }
+    return ok;
+}
+
+static void *encode_and_send(void *arg)
+{
+    struct pipeline *p = arg;
+    unsigned char *wkb = NULL;
+    size_t wkb_alloc = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        while (p->count == 0 && !p->reading_done)
+            pthread_cond_wait(&p->changed, &p->lock);
+        if (p->count == 0) {
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+        struct batch *b = p->queue[p->head];
+        p->head = (p->head + 1) % QUEUE_BATCHES;
+        p->count--;
+        bool failed = p->failed;
+        pthread_cond_broadcast(&p->changed);
+        pthread_mutex_unlock(&p->lock);
+
+        for (int i = 0; i < b->n; i++) {
+            if (!failed && !encode_feature(p, b->features[i], &wkb, &wkb_alloc)) {
+                err_set(&p->err, JM_EINTERNAL, "out of memory while encoding feature %lld", (long long)p->next_id);
+                failed = true;
+            }
+            OGR_F_Destroy(b->features[i]);
+        }
+        free(b);
+        if (!failed && p->rows.len >= COPY_CHUNK) {
+            if (PQputCopyData(p->j->conn, p->rows.data, (int)p->rows.len) != 1) {
+                err_set(&p->err, JM_EDB, "COPY failed: %s", PQerrorMessage(p->j->conn));
+                failed = true;
+            }
+            buf_reset(&p->rows);
+        }
+        if (failed) {
+            pthread_mutex_lock(&p->lock);
+            p->failed = true;
+            pthread_cond_broadcast(&p->changed);
+            pthread_mutex_unlock(&p->lock);
+        }
+    }
+    free(wkb);
+    return NULL;
+}
+
+/* Queues a batch for the worker; false when the worker has failed (the batch is freed). */
+static bool queue_batch(struct pipeline *p, struct batch *b)
+{
+    pthread_mutex_lock(&p->lock);
+    while (p->count == QUEUE_BATCHES && !p->failed)
+        pthread_cond_wait(&p->changed, &p->lock);
+    bool failed = p->failed;
+    if (!failed) {
+        p->queue[(p->head + p->count) % QUEUE_BATCHES] = b;
+        p->count++;
+        pthread_cond_broadcast(&p->changed);
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (failed) {
+        for (int i = 0; i < b->n; i++)
+            OGR_F_Destroy(b->features[i]);
+        free(b);
+    }
+    return !failed;
+}
+
 enum jm_status imp__copy_layer(struct imp__job *j, const struct imp__copy_spec *spec, struct imp__copy_counts *counts,
                                struct err *e)
 {
     memset(counts, 0, sizeof *counts);
-    struct buf sql, rows;
+    struct buf sql;
     buf_init(&sql, 1 << 20);
-    buf_init(&rows, 0);
     buf_printf(&sql, "COPY %s (id, geom", spec->table);
     for (int i = 0; i < spec->nnorm; i++) {
         buf_puts(&sql, ", ");
@@ -312,80 +461,74 @@ enum jm_status imp__copy_layer(struct imp__job *j, const struct imp__copy_spec *
         db_quote_ident(&sql, spec->cols[i].name);
     }
     buf_puts(&sql, ") FROM STDIN");
-    enum jm_status rc = JM_OK;
     PGresult *res = PQexec(j->conn, buf_str(&sql));
+    buf_cleanup(&sql);
     if (PQresultStatus(res) != PGRES_COPY_IN) {
-        rc = err_set(e, JM_EDB, "cannot start COPY: %s", PQerrorMessage(j->conn));
+        enum jm_status rc = err_set(e, JM_EDB, "cannot start COPY: %s", PQerrorMessage(j->conn));
         PQclear(res);
-        goto out;
+        return rc;
     }
     PQclear(res);
+
+    struct pipeline p = {.j = j, .spec = spec, .counts = counts, .next_id = 1};
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.changed, NULL);
+    buf_init(&p.rows, 0);
+    err_clear(&p.err);
+    enum jm_status rc = JM_OK;
+    pthread_t worker;
+    bool started = pthread_create(&worker, NULL, encode_and_send, &p) == 0;
+    if (!started)
+        rc = err_set(e, JM_EINTERNAL, "cannot start the encoding thread");
 
     struct progress bar;
     GIntBig total = OGR_L_GetFeatureCount(spec->layer, FALSE);
     progress_begin(&bar, "importing", total > 0 ? (uint64_t)total : 0, j->opt->quiet);
     OGR_L_ResetReading(spec->layer);
-    CPLErrorReset();
-    unsigned char *wkb = NULL;
-    size_t wkb_alloc = 0;
+    CPLErrorReset(); /* error state is per thread: this one is the reader's */
+    struct batch *b = NULL;
     OGRFeatureH f;
-    int64_t next_id = 1;
-    while ((f = OGR_L_GetNextFeature(spec->layer))) {
+    while (started && (f = OGR_L_GetNextFeature(spec->layer))) {
         counts->read++;
         progress_step(&bar, 1);
-        OGRGeometryH g = storable_geometry(j, spec, f);
-        if (!g) {
-            counts->skipped++;
+        if (!b && !(b = calloc(1, sizeof *b))) {
             OGR_F_Destroy(f);
-            continue;
-        }
-        size_t n = (size_t)OGR_G_WkbSize(g);
-        if (n > wkb_alloc) {
-            unsigned char *p = realloc(wkb, n);
-            if (!p) {
-                OGR_G_DestroyGeometry(g);
-                OGR_F_Destroy(f);
-                rc = err_set(e, JM_EINTERNAL, "out of memory");
-                break;
-            }
-            wkb = p;
-            wkb_alloc = n;
-        }
-        OGR_G_ExportToWkb(g, wkbNDR, wkb);
-        OGR_G_DestroyGeometry(g);
-        bool ok = buf_printf(&rows, "%lld\t", (long long)next_id) && imp__ewkb_hex(&rows, wkb, n, j->src.storage_srid);
-        if (ok && spec->with_kind_values)
-            ok = j->kind->write_values(j, f, &rows);
-        for (int i = 0; ok && i < spec->ncols; i++)
-            ok = buf_putc(&rows, '\t') && put_field(&rows, f, i, &spec->cols[i]);
-        ok = ok && buf_putc(&rows, '\n');
-        OGR_F_Destroy(f);
-        if (!ok) {
-            rc = err_set(e, JM_EINTERNAL, "out of memory while encoding feature %lld", (long long)next_id);
+            rc = err_set(e, JM_EINTERNAL, "out of memory");
             break;
         }
-        next_id++;
-        counts->written++;
-        if (rows.len >= (1u << 20)) {
-            if (PQputCopyData(j->conn, rows.data, (int)rows.len) != 1) {
-                rc = err_set(e, JM_EDB, "COPY failed: %s", PQerrorMessage(j->conn));
+        b->features[b->n++] = f;
+        if (b->n == BATCH_FEATURES) {
+            bool queued = queue_batch(&p, b);
+            b = NULL;
+            if (!queued)
                 break;
-            }
-            buf_reset(&rows);
         }
     }
-    free(wkb);
+    if (b)
+        queue_batch(&p, b);
+    bool read_failed = CPLGetLastErrorType() >= CE_Failure;
+    char read_error[512];
+    snprintf(read_error, sizeof read_error, "%s", CPLGetLastErrorMsg());
+    if (started) {
+        pthread_mutex_lock(&p.lock);
+        p.reading_done = true;
+        pthread_cond_broadcast(&p.changed);
+        pthread_mutex_unlock(&p.lock);
+        pthread_join(worker, NULL);
+    }
     progress_end(&bar);
+    if (!rc && p.err.code)
+        rc = err_set(e, p.err.code, "%s", p.err.msg);
     /* A reader that failed part-way (a truncated or corrupt file) must not leave a partial
      * dataset behind: any failure while reading fails the whole import. */
-    if (!rc && CPLGetLastErrorType() >= CE_Failure)
+    if (!rc && read_failed)
         rc = err_set(e, JM_EINPUT, "%s: read error after %llu features: %s", spec->file,
-                     (unsigned long long)counts->read, CPLGetLastErrorMsg());
+                     (unsigned long long)counts->read, read_error);
     if (!rc && counts->written == 0)
         rc = err_set(e, JM_EINPUT, "%s: no %s to import as %s (%llu features read, %llu skipped)", spec->file,
                      family_noun(spec->family), j->kind->name, (unsigned long long)counts->read,
                      (unsigned long long)counts->skipped);
-    if (!rc && rows.len && PQputCopyData(j->conn, rows.data, (int)rows.len) != 1)
+    if (!rc && p.rows.len && PQputCopyData(j->conn, p.rows.data, (int)p.rows.len) != 1)
         rc = err_set(e, JM_EDB, "COPY failed: %s", PQerrorMessage(j->conn));
     PQputCopyEnd(j->conn, rc ? "import failed" : NULL);
     while ((res = PQgetResult(j->conn))) {
@@ -393,8 +536,8 @@ enum jm_status imp__copy_layer(struct imp__job *j, const struct imp__copy_spec *
             rc = err_set(e, JM_EDB, "COPY failed: %s", PQresultErrorMessage(res));
         PQclear(res);
     }
-out:
-    buf_cleanup(&sql);
-    buf_cleanup(&rows);
+    buf_cleanup(&p.rows);
+    pthread_mutex_destroy(&p.lock);
+    pthread_cond_destroy(&p.changed);
     return rc;
 }

@@ -32,6 +32,14 @@ bool imp__parse_length(const char *text, double *metres);
 /* The first integer of 1 to 4 digits… e.g. a year in "1890", "c. 1890", "1890-05-01". */
 bool imp__parse_year(const char *text, int *year);
 
+/* Rings of up to this many points get the quick validity test. */
+#define IMP_RING_QUICK_MAX 64
+
+/* Whether the closed ring x[0..n), y[0..n) is certainly a valid polygon shell on its own:
+ * no repeated point, no self-intersection or touching, no fold, non-zero area. False means
+ * "not certain" (the caller asks GEOS), never "invalid". */
+bool imp__ring_certainly_simple(const double *x, const double *y, int n);
+
 /* The EPSG code of the WGS 84 / UTM zone holding lon/lat (32601…32660, 32701…32760). */
 int imp__utm_epsg(double lon, double lat);
 

@@ -71,7 +71,8 @@ struct imp__job {
     int ncols;
     bool has_z;                     /* the layer's geometries carry Z: stored with Z */
     char name[64];
-    char sha256[65];
+    char sha256[65];                /* filled by the hashing thread; valid after imp__hash_wait */
+    struct imp__hash *hash;
     char staging[64];               /* data.<name>__import, renamed to <name> at the end */
     struct imp_report *report;
     struct imp__tally skipped_empty, skipped_type, skipped_transform, repaired;
@@ -112,6 +113,13 @@ enum jm_status imp__create_table(struct imp__job *j, const struct imp__copy_spec
  * feature could be written. */
 enum jm_status imp__copy_layer(struct imp__job *j, const struct imp__copy_spec *spec, struct imp__copy_counts *counts,
                                struct err *e);
+
+/* The source's SHA-256 is computed on a thread of its own while the import runs: on two
+ * cores it fits in the time the reader or the database leaves idle. */
+struct imp__hash;
+enum jm_status imp__hash_start(struct imp__job *j, struct err *e);
+/* Waits for the digest (into j->sha256); an error when the file could not be read. */
+enum jm_status imp__hash_wait(struct imp__job *j, struct err *e);
 
 /* The field index of the first of `names` the source has (case-insensitive), or -1. */
 int imp__field(const struct imp__job *j, const char *const *names);

@@ -1,6 +1,8 @@
 /* The import driver: source -> COPY -> the kind's finishing SQL -> personal data moved to
  * closed -> indexes -> swap under the dataset's name -> registry, all in one transaction. */
 #include <cpl_conv.h>
+#include <errno.h>
+#include <pthread.h>
 #include <cpl_error.h>
 #include <gdal.h>
 #include <ogr_api.h>
@@ -60,6 +62,53 @@ void imp_init(void)
     GDALAllRegister();
     /* messages come back through CPLGetLastErrorMsg() into our errors, not on stderr */
     CPLSetErrorHandler(CPLQuietErrorHandler);
+}
+
+/* ---- the source's checksum, on its own thread ------------------------------------------- */
+
+struct imp__hash {
+    pthread_t thread;
+    const char *path;
+    char hex[65];
+    struct err err;
+};
+
+static void *hash_file(void *arg)
+{
+    struct imp__hash *h = arg;
+    sha256_file_hex(h->path, h->hex, &h->err);
+    return NULL;
+}
+
+enum jm_status imp__hash_start(struct imp__job *j, struct err *e)
+{
+    if (access(j->opt->file, R_OK) != 0)
+        return err_set(e, JM_EINPUT, "%s: cannot read: %s", j->opt->file, strerror(errno));
+    struct imp__hash *h = calloc(1, sizeof *h);
+    if (!h)
+        return err_set(e, JM_EINTERNAL, "out of memory");
+    h->path = j->opt->file;
+    err_clear(&h->err);
+    if (pthread_create(&h->thread, NULL, hash_file, h) != 0) {
+        free(h);
+        return err_set(e, JM_EINTERNAL, "cannot start the hashing thread");
+    }
+    j->hash = h;
+    return JM_OK;
+}
+
+enum jm_status imp__hash_wait(struct imp__job *j, struct err *e)
+{
+    struct imp__hash *h = j->hash;
+    if (!h)
+        return j->sha256[0] ? JM_OK : err_set(e, JM_EINTERNAL, "no checksum");
+    pthread_join(h->thread, NULL);
+    j->hash = NULL;
+    enum jm_status rc = h->err.code ? err_set(e, h->err.code, "%s", h->err.msg) : JM_OK;
+    if (!rc)
+        memcpy(j->sha256, h->hex, sizeof j->sha256);
+    free(h);
+    return rc;
 }
 
 /* ---- personal data ----------------------------------------------------------------------- */
@@ -441,7 +490,7 @@ static enum jm_status import_in_transaction(struct imp__job *j, struct err *e)
     if (j->kind->finish && (rc = j->kind->finish(j, e)))
         goto out;
     if ((rc = split_closed(j, e)) || (rc = index_and_analyze(j, e)) || (rc = swap_in(j, e)) ||
-        (rc = register_dataset(j, e)))
+        (rc = imp__hash_wait(j, e)) || (rc = register_dataset(j, e)))
         goto out;
     buf_cleanup(&table);
     return db_exec(j->conn, "COMMIT", 0, NULL, e);
@@ -454,11 +503,10 @@ out:
 /* import_runs rows are written outside the transaction, so failed runs are recorded too. */
 static char *run_begin(struct imp__job *j)
 {
-    const char *p[] = {j->name, j->kind->name, j->opt->file, j->sha256};
+    const char *p[] = {j->name, j->kind->name, j->opt->file};
     return db_query_value(j->conn,
-                          "INSERT INTO jumeau.import_runs (dataset, kind, source_file, source_sha256)"
-                          " VALUES ($1, $2, $3, $4) RETURNING id",
-                          4, p, NULL);
+                          "INSERT INTO jumeau.import_runs (dataset, kind, source_file) VALUES ($1, $2, $3) RETURNING id",
+                          3, p, NULL);
 }
 
 static void run_end(struct imp__job *j, const char *run_id, const struct err *e)
@@ -469,11 +517,13 @@ static void run_end(struct imp__job *j, const char *run_id, const struct err *e)
     snprintf(read, sizeof read, "%llu", (unsigned long long)j->report->read);
     snprintf(written, sizeof written, "%llu", (unsigned long long)(e->code ? 0 : j->report->written));
     snprintf(skipped, sizeof skipped, "%llu", (unsigned long long)j->report->skipped);
-    const char *p[] = {run_id, e->code ? "failed" : "done", read, written, skipped, e->msg};
+    const char *p[] = {run_id, e->code ? "failed" : "done", read, written, skipped, e->msg,
+                       j->sha256[0] ? j->sha256 : NULL};
     db_exec(j->conn,
             "UPDATE jumeau.import_runs SET status = $2, finished_at = now(), features_read = $3::bigint,"
-            " features_written = $4::bigint, features_skipped = $5::bigint, message = $6 WHERE id = $1::bigint",
-            6, p, NULL);
+            " features_written = $4::bigint, features_skipped = $5::bigint, message = $6, source_sha256 = $7"
+            " WHERE id = $1::bigint",
+            7, p, NULL);
 }
 
 /* ---- the report -------------------------------------------------------------------------- */
@@ -616,7 +666,7 @@ enum jm_status imp_run(PGconn *conn, const struct imp_options *opt, struct imp_r
         rc = err_set(e, JM_EINPUT, "--report: cannot write %s", opt->report);
         goto out;
     }
-    if ((rc = sha256_file_hex(opt->file, j.sha256, e)))
+    if ((rc = imp__hash_start(&j, e)))
         goto out;
     double started = progress_now();
     struct imp__selection sel = {.layer = opt->layer, .osm_layer = j.kind->osm_layer,
@@ -642,6 +692,11 @@ enum jm_status imp_run(PGconn *conn, const struct imp_options *opt, struct imp_r
     report->seconds = progress_now() - started;
     snprintf(report->table, sizeof report->table, "data.%s", j.name);
 out:
+    if (j.hash) { /* a failure before the registry: the digest is still wanted by the report */
+        struct err ignored;
+        err_clear(&ignored);
+        imp__hash_wait(&j, &ignored);
+    }
     if (report_file) {
         struct err write_err;
         err_clear(&write_err);

@@ -112,13 +112,13 @@ static bool write_values(struct imp__job *j, OGRFeatureH f, struct buf *row)
             if (!have_section)
                 snprintf(section, sizeof section, "%.6s", id);
             if (!have_number)
-                snprintf(number, sizeof number, "%s", id + 6);
+                snprintf(number, sizeof number, "%.11s", id + 6); /* 17 characters in all */
             have_section = have_number = true;
         } else if (is_etalab(id)) {
             if (!have_section)
                 snprintf(section, sizeof section, "%.2s", id + 8);
             if (!have_number)
-                snprintf(number, sizeof number, "%s", id + 10);
+                snprintf(number, sizeof number, "%.4s", id + 10);
             have_section = have_number = true;
         }
     }

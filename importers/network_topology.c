@@ -50,7 +50,8 @@ struct net {
  * permanent table of the same name when no temporary one exists. */
 static const char sql_drop_temps[] =
     "DROP TABLE IF EXISTS pg_temp.imp_net_parts, pg_temp.imp_net_verts, pg_temp.imp_net_cand,"
-    " pg_temp.imp_net_pnodes, pg_temp.imp_net_splits, pg_temp.imp_net_pieces, pg_temp.imp_net_nodemap";
+    " pg_temp.imp_net_pnodes, pg_temp.imp_net_splits, pg_temp.imp_net_pieces, pg_temp.imp_net_degree,"
+    " pg_temp.imp_net_nodemap";
 
 /* 1. The line parts, numbered in feature order, with their 2D length (ST_LineSubstring's
  *    fractions are 2D). */
@@ -115,32 +116,38 @@ static const char sql_splits[] =
     " WHERE NOT EXISTS (SELECT 1 FROM imp_net_splits s WHERE s.pid = p.pid AND s.cid = n.cid);"
     "ANALYZE imp_net_splits;";
 
-/* 6. The pieces between consecutive splits, their ends moved onto their nodes. Two splits at
- *    the same place (two nodes beside one point of the line) give a straight connector. */
+/* 6. The pieces between consecutive splits, their ends moved onto their nodes, with their
+ *    ellipsoidal length. Two splits at the same place (two nodes beside one point of the line)
+ *    give a straight connector. OFFSET 0 keeps each LATERAL step from being inlined into the
+ *    expressions that use it several times (which would compute it again for each use). */
 static const char sql_pieces[] =
     "CREATE TEMP TABLE imp_net_pieces ON COMMIT DROP AS"
-    " SELECT s.pid, p.fid, s.seq, s.c0, s.c1, g.geom"
+    " SELECT s.pid, p.fid, s.seq, s.c0, s.c1, g.geom, ST_Length(ST_Transform(g.geom, 4326)::geography) AS length_m"
     " FROM (SELECT pid, cid AS c0, frac AS f0, lead(cid) OVER w AS c1, lead(frac) OVER w AS f1,"
     "   row_number() OVER w AS seq"
     "  FROM imp_net_splits WINDOW w AS (PARTITION BY pid ORDER BY grp, frac, cid)) s"
     " JOIN imp_net_parts p ON p.pid = s.pid"
     " JOIN imp_net_pnodes a ON a.cid = s.c0"
     " JOIN imp_net_pnodes b ON b.cid = s.c1"
-    " CROSS JOIN LATERAL (SELECT CASE WHEN s.f1 > s.f0 THEN ST_LineSubstring(p.geom, s.f0, s.f1) END AS sub) l"
+    " CROSS JOIN LATERAL (SELECT CASE WHEN s.f1 > s.f0 THEN ST_LineSubstring(p.geom, s.f0, s.f1) END AS sub"
+    "  OFFSET 0) l"
     " CROSS JOIN LATERAL (SELECT ST_RemoveRepeatedPoints(CASE WHEN ST_GeometryType(l.sub) = 'ST_LineString'"
     "   THEN ST_SetPoint(ST_SetPoint(l.sub, 0, {start}), ST_NPoints(l.sub) - 1, {end})"
-    "   ELSE ST_MakeLine(a.geom, b.geom) END) AS geom) g"
+    "   ELSE ST_MakeLine(a.geom, b.geom) END) AS geom OFFSET 0) g"
     " WHERE ST_Length(g.geom) > 0;"
     "ANALYZE imp_net_pieces;";
 
-/* 7. Final node ids (in spatial order), for the nodes that end a piece, with their degree. */
+/* 7. Final node ids (in spatial order) for the nodes that end a piece, with their degree.
+ *    The degrees go through their own analysed table so that the join is planned as the
+ *    hash join of two large sets that it is. */
 static const char sql_nodemap[] =
+    "CREATE TEMP TABLE imp_net_degree ON COMMIT DROP AS"
+    " SELECT cid, count(*) AS degree"
+    " FROM (SELECT c0 AS cid FROM imp_net_pieces UNION ALL SELECT c1 FROM imp_net_pieces) e GROUP BY cid;"
+    "ANALYZE imp_net_degree;"
     "CREATE TEMP TABLE imp_net_nodemap ON COMMIT DROP AS"
     " SELECT n.cid, row_number() OVER (ORDER BY n.geom, n.cid) AS id, d.degree"
-    " FROM imp_net_pnodes n"
-    " JOIN (SELECT cid, count(*) AS degree"
-    "  FROM (SELECT c0 AS cid FROM imp_net_pieces UNION ALL SELECT c1 FROM imp_net_pieces) e GROUP BY cid) d"
-    " ON d.cid = n.cid;"
+    " FROM imp_net_degree d JOIN imp_net_pnodes n ON n.cid = d.cid;"
     "ALTER TABLE imp_net_nodemap ADD PRIMARY KEY (cid);"
     "ANALYZE imp_net_nodemap;";
 
@@ -148,16 +155,14 @@ static const char sql_nodemap[] =
 static const char sql_edges[] =
     "CREATE TABLE {edges} AS"
     " SELECT row_number() OVER (ORDER BY e.pid, e.seq) AS id, e.fid AS feature_id,"
-    "  e.geom::geometry({linetype}, {srid}) AS geom, s.id AS source, t.id AS target, l.length_m,"
-    "  CASE WHEN l.ow = '-1' THEN -1 ELSE l.length_m END AS cost,"
-    "  CASE WHEN l.ow IN ('yes', '1', 'true') THEN -1 ELSE l.length_m END AS reverse_cost,"
+    "  e.geom::geometry({linetype}, {srid}) AS geom, s.id AS source, t.id AS target, e.length_m,"
+    "  CASE WHEN {oneway} = '-1' THEN -1 ELSE e.length_m END AS cost,"
+    "  CASE WHEN {oneway} IN ('yes', '1', 'true') THEN -1 ELSE e.length_m END AS reverse_cost,"
     "  {network_type} AS network_type{attrs}"
     " FROM imp_net_pieces e"
     " JOIN imp_net_nodemap s ON s.cid = e.c0"
     " JOIN imp_net_nodemap t ON t.cid = e.c1"
     " JOIN {raw} r ON r.id = e.fid"
-    " CROSS JOIN LATERAL (SELECT ST_Length(ST_Transform(e.geom, 4326)::geography) AS length_m,"
-    "  {oneway} AS ow) l"
     " ORDER BY e.pid, e.seq;"
     "ALTER TABLE {edges} ADD PRIMARY KEY (id), ALTER COLUMN geom SET NOT NULL,"
     " ALTER COLUMN source SET NOT NULL, ALTER COLUMN target SET NOT NULL;"

@@ -19,7 +19,8 @@
 #
 # Memory: the peak resident set size (max RSS) of the importing process itself — not of the
 # PostgreSQL server — for the 10k and the 100k city, median over RUNS, and the ratio 100k/10k.
-# An importer that streams keeps that ratio near 1; the target for jumeau is <= 1.5. Measured
+# An importer that streams keeps that ratio near 1; the target for jumeau is <= 1.5. Much of
+# the figure is fixed cost (GDAL, PROJ and their databases), printed for scale. Measured
 # with GNU time (/usr/bin/time -f %M) when present, else with python3's
 # resource.getrusage(RUSAGE_CHILDREN), which reports the same kernel figure for the child.
 #
@@ -89,5 +90,7 @@ else
         "$(calc "$jb / $js")" "$verdict"
     printf '%-24s %14s %14s %16.2f\n' "ogr2ogr -f PostgreSQL" "$(mib "$os")" "$(mib "$ob")" \
         "$(calc "$ob / $os")"
+    measure "$bin" --version >/dev/null
+    printf '(for scale: `jumeau --version` alone peaks at %s, the libraries it maps)\n' "$(mib "$rss")"
 fi
 printf '\nwhole script: %.0f s\n' "$(calc "$(now) - $script_t0")"
