@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <cpl_error.h>
+#include <ogr_api.h>
+
 #include "buf.h"
 #include "imp.h"
 #include "imp_internal.h"
@@ -524,6 +527,84 @@ static void test_parse_year(void **state)
     assert_false(imp__parse_year("123456", &y));
 }
 
+/* ---- quick ring validity ------------------------------------------------------------ */
+
+static bool ring(const double *xy, int n)
+{
+    double x[IMP_RING_QUICK_MAX + 8], y[IMP_RING_QUICK_MAX + 8];
+    for (int i = 0; i < n; i++) {
+        x[i] = xy[2 * i];
+        y[i] = xy[2 * i + 1];
+    }
+    return imp__ring_certainly_simple(x, y, n);
+}
+
+static void test_ring_quick_check(void **state)
+{
+    (void)state;
+    const double square[] = {0, 0, 10, 0, 10, 10, 0, 10, 0, 0};
+    const double triangle[] = {0, 0, 10, 0, 5, 8, 0, 0};
+    const double bowtie[] = {0, 0, 10, 10, 10, 0, 0, 10, 0, 0};
+    const double spike[] = {0, 0, 10, 0, 10, 10, 10, 20, 10, 10, 0, 10, 0, 0};
+    const double collinear[] = {0, 0, 5, 0, 10, 0, 10, 10, 0, 10, 0, 0};
+    const double repeated[] = {0, 0, 10, 0, 10, 0, 10, 10, 0, 10, 0, 0};
+    const double unclosed[] = {0, 0, 10, 0, 10, 10, 0, 10, 0, 1};
+    const double touching[] = {0, 0, 10, 0, 10, 10, 5, 0, 0, 10, 0, 0}; /* vertex on an edge */
+    const double utm[] = {758123.25, 5220456.5, 758133.75, 5220456.5, 758133.75, 5220466.25, 758123.25, 5220466.25,
+                          758123.25, 5220456.5};
+    assert_true(ring(square, 5));
+    assert_true(ring(triangle, 4));
+    assert_true(ring(utm, 5));
+    assert_false(ring(bowtie, 5));
+    assert_false(ring(spike, 7));
+    assert_false(ring(collinear, 6)); /* valid, but not certain here: GEOS decides */
+    assert_false(ring(repeated, 6));
+    assert_false(ring(unclosed, 5));
+    assert_false(ring(touching, 6));
+    double big[2 * (IMP_RING_QUICK_MAX + 1)];
+    for (int i = 0; i <= IMP_RING_QUICK_MAX; i++) {
+        double t = 2 * M_PI * i / IMP_RING_QUICK_MAX;
+        big[2 * i] = i == IMP_RING_QUICK_MAX ? 10 : 10 * cos(t);
+        big[2 * i + 1] = i == IMP_RING_QUICK_MAX ? 0 : 10 * sin(t);
+    }
+    assert_false(ring(big, IMP_RING_QUICK_MAX + 1)); /* too many points for the quick path */
+}
+
+/* The quick test never calls a ring valid that GEOS calls invalid: random rings, many of
+ * them self-intersecting, judged by both. */
+static void test_ring_quick_check_agrees_with_geos(void **state)
+{
+    (void)state;
+    unsigned seed = 12345;
+    int certain = 0, invalid = 0;
+    for (int trial = 0; trial < 20000; trial++) {
+        int n = 4 + (int)(seed % 7);
+        double x[16], y[16];
+        for (int i = 0; i < n - 1; i++) {
+            seed = seed * 1103515245u + 12345u;
+            x[i] = (double)((seed >> 8) % 20);
+            seed = seed * 1103515245u + 12345u;
+            y[i] = (double)((seed >> 8) % 20);
+        }
+        x[n - 1] = x[0];
+        y[n - 1] = y[0];
+        bool quick = imp__ring_certainly_simple(x, y, n);
+        OGRGeometryH r = OGR_G_CreateGeometry(wkbLinearRing), p = OGR_G_CreateGeometry(wkbPolygon);
+        for (int i = 0; i < n; i++)
+            OGR_G_AddPoint_2D(r, x[i], y[i]);
+        OGR_G_AddGeometryDirectly(p, r);
+        bool geos = OGR_G_IsValid(p);
+        OGR_G_DestroyGeometry(p);
+        if (quick)
+            assert_true(geos);
+        certain += quick;
+        invalid += !geos;
+    }
+    /* the test is worth having: it is certain often, and many rings were invalid */
+    assert_true(certain > 2000);
+    assert_true(invalid > 2000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -545,6 +626,8 @@ int main(void)
         cmocka_unit_test(test_name_from_file_always_valid),
         cmocka_unit_test(test_name_valid),
         cmocka_unit_test(test_hstore_get),
+        cmocka_unit_test(test_ring_quick_check),
+        cmocka_unit_test(test_ring_quick_check_agrees_with_geos),
         cmocka_unit_test(test_parse_length),
         cmocka_unit_test(test_parse_year),
     };
