@@ -18,12 +18,12 @@
 #include "progress.h"
 
 #define NAME_MAX_BYTES 63 /* PostgreSQL truncates longer identifiers silently */
-#define WORK_MEM "256MB"
+#define WORK_MEM "128MB"
+#define SNAP_MAX_M 100.0 /* beyond this, snapping merges neighbourhoods, not junctions */
 
 /* Output columns of the edges table; a raw column with one of these names is renamed. */
-static const char *const edge_columns[] = {"id",   "feature_id", "geom",         "source",
-                                           "target", "length_m", "cost",         "reverse_cost",
-                                           "network_type"};
+static const char *const edge_columns[] = {"id",       "feature_id", "geom",         "source",      "target",
+                                           "length_m", "cost",       "reverse_cost", "network_type"};
 
 /* A {name} in a template and the SQL text that replaces it. */
 struct token {
@@ -31,10 +31,12 @@ struct token {
     const char *value;
 };
 
+// clang-format off
 enum {
     T_RAW, T_EDGES, T_NODES, T_POINTS, T_SNAP, T_SRID, T_FORCE, T_XYZ, T_CLUSTER, T_START, T_END,
-    T_LINETYPE, T_POINTTYPE, T_NETWORK_TYPE, T_ONEWAY, T_ATTRS, T_COUNT
+    T_LINETYPE, T_POINTTYPE, T_NETWORK_TYPE, T_ONEWAY, T_ATTRS, T_DEDUP, T_COUNT
 };
+// clang-format on
 
 struct net {
     PGconn *conn;
@@ -45,6 +47,7 @@ struct net {
 };
 
 /* ---- SQL templates, one per step ------------------------------------------------------ */
+// clang-format off
 
 /* The temporary tables are dropped by their pg_temp name: an unqualified DROP would reach a
  * permanent table of the same name when no temporary one exists. */
@@ -64,23 +67,18 @@ static const char sql_parts[] =
     "ANALYZE imp_net_parts;";
 
 /* 2. Every vertex with its place along its part: grp 0 = start, 2 = end, 1 = interior;
- *    frac = the 2D length before it / the part's length. A vertex at the same 2D place as the
- *    one before it is skipped (a repeated point, or a vertical step of a Z line). */
+ *    frac = the 2D length before it / the part's length, which ST_AddMeasure computes as
+ *    ST_LineSubstring does. A vertex at the same 2D place as the one before it is skipped
+ *    ({dedup} compares in 2D): a repeated point, or a vertical step of a Z line. */
 static const char sql_vertices[] =
     "CREATE TEMP TABLE imp_net_verts ON COMMIT DROP AS"
-    " SELECT pid, x, y, z,"
-    "  CASE WHEN idx = 1 THEN 0 WHEN idx = last THEN 2 ELSE 1 END AS grp,"
-    "  CASE WHEN idx = 1 THEN 0 WHEN idx = last THEN 1 ELSE least(cum / len, 1) END AS frac"
-    " FROM (SELECT pid, idx, x, y, z, len, sum(seg) OVER w AS cum, max(idx) OVER (PARTITION BY pid) AS last"
-    "  FROM (SELECT pid, idx, x, y, z, len,"
-    "         coalesce(sqrt((x - px) * (x - px) + (y - py) * (y - py)), 0) AS seg"
-    "   FROM (SELECT pid, idx, x, y, z, len, lag(x) OVER w AS px, lag(y) OVER w AS py"
-    "    FROM (SELECT p.pid, p.len, d.path[1] AS idx, ST_X(d.geom) AS x, ST_Y(d.geom) AS y, ST_Z(d.geom) AS z"
-    "     FROM imp_net_parts p CROSS JOIN LATERAL ST_DumpPoints(p.geom) d) v"
-    "    WINDOW w AS (PARTITION BY pid ORDER BY idx)) l"
-    "   ) s"
-    "  WHERE idx = 1 OR seg > 0"
-    "  WINDOW w AS (PARTITION BY pid ORDER BY idx)) c;"
+    " SELECT p.pid, ST_X(d.geom) AS x, ST_Y(d.geom) AS y, ST_Z(d.geom) AS z,"
+    "  CASE WHEN d.path[1] = 1 THEN 0 WHEN d.path[1] = m.n THEN 2 ELSE 1 END AS grp,"
+    "  CASE WHEN d.path[1] = 1 THEN 0 WHEN d.path[1] = m.n THEN 1 ELSE ST_M(d.geom) END AS frac"
+    " FROM imp_net_parts p"
+    " CROSS JOIN LATERAL (SELECT a.g, ST_NPoints(a.g) AS n"
+    "  FROM (SELECT ST_AddMeasure(ST_RemoveRepeatedPoints(p.geom, {dedup}), 0, 1) AS g OFFSET 0) a) m"
+    " CROSS JOIN LATERAL ST_DumpPoints(m.g) d;"
     "ANALYZE imp_net_verts;";
 
 /* 3. Candidate points (line ends and vertices occurring twice or more), clustered within the
@@ -195,6 +193,7 @@ static const char sql_counts[] =
     " (SELECT count(*) FROM {nodes} WHERE degree = 1)";
 
 static const char sql_point_counts[] = "SELECT count(*), count(node_id) FROM {points}";
+// clang-format on
 
 /* ---- composing and running ------------------------------------------------------------ */
 
@@ -305,8 +304,7 @@ static PGresult *table_columns(PGconn *conn, const char *table, struct err *e)
 
 /* The geometry column's declared type (upper case, "GEOMETRY" when unconstrained), its
  * coordinate dimension and SRID, from PostGIS's geometry_columns. */
-static enum jm_status geometry_of(PGconn *conn, const char *table, char type[32], int *dims, int *srid,
-                                  struct err *e)
+static enum jm_status geometry_of(PGconn *conn, const char *table, char type[32], int *dims, int *srid, struct err *e)
 {
     const char *p[] = {table};
     PGresult *res = db_query(conn,
@@ -489,12 +487,23 @@ static enum jm_status check_tables(struct net *n, const char *raw, const char *e
 static void net_init(struct net *n, PGconn *conn)
 {
     static const char *const names[T_COUNT] = {
-        [T_RAW] = "raw",         [T_EDGES] = "edges",       [T_NODES] = "nodes",
-        [T_POINTS] = "points",   [T_SNAP] = "snap",         [T_SRID] = "srid",
-        [T_FORCE] = "force",     [T_XYZ] = "xyz",           [T_CLUSTER] = "cluster",
-        [T_START] = "start",     [T_END] = "end",           [T_LINETYPE] = "linetype",
-        [T_POINTTYPE] = "pointtype", [T_NETWORK_TYPE] = "network_type", [T_ONEWAY] = "oneway",
+        [T_RAW] = "raw",
+        [T_EDGES] = "edges",
+        [T_NODES] = "nodes",
+        [T_POINTS] = "points",
+        [T_SNAP] = "snap",
+        [T_SRID] = "srid",
+        [T_FORCE] = "force",
+        [T_XYZ] = "xyz",
+        [T_CLUSTER] = "cluster",
+        [T_START] = "start",
+        [T_END] = "end",
+        [T_LINETYPE] = "linetype",
+        [T_POINTTYPE] = "pointtype",
+        [T_NETWORK_TYPE] = "network_type",
+        [T_ONEWAY] = "oneway",
         [T_ATTRS] = "attrs",
+        [T_DEDUP] = "dedup",
     };
     memset(n, 0, sizeof *n);
     n->conn = conn;
@@ -532,16 +541,18 @@ static bool set_tokens(struct net *n, const char *raw, const char *edges, const 
     buf_printf(&n->text[T_SRID], "%d", srid);
     buf_puts(&n->text[T_FORCE], n->has_z ? "ST_Force3DZ" : "ST_Force2D");
     buf_puts(&n->text[T_XYZ], n->has_z ? "x, y, z" : "x, y");
+    /* a tolerance of 0 compares every coordinate; any other compares x and y only */
+    buf_puts(&n->text[T_DEDUP], n->has_z ? "1e-9" : "0");
     if (snap_m > 0)
         buf_printf(&n->text[T_CLUSTER], "ST_ClusterDBSCAN(ST_MakePoint(x, y), eps := %s, minpoints := 1) OVER ()",
                    snap);
     else
         buf_puts(&n->text[T_CLUSTER], "row_number() OVER ()");
     if (n->has_z) {
-        buf_printf(&n->text[T_START], "ST_SetSRID(ST_MakePoint(ST_X(a.geom), ST_Y(a.geom), ST_Z(ST_StartPoint(l.sub))), %d)",
-                   srid);
-        buf_printf(&n->text[T_END], "ST_SetSRID(ST_MakePoint(ST_X(b.geom), ST_Y(b.geom), ST_Z(ST_EndPoint(l.sub))), %d)",
-                   srid);
+        buf_printf(&n->text[T_START],
+                   "ST_SetSRID(ST_MakePoint(ST_X(a.geom), ST_Y(a.geom), ST_Z(ST_StartPoint(l.sub))), %d)", srid);
+        buf_printf(&n->text[T_END],
+                   "ST_SetSRID(ST_MakePoint(ST_X(b.geom), ST_Y(b.geom), ST_Z(ST_EndPoint(l.sub))), %d)", srid);
     } else {
         buf_puts(&n->text[T_START], "a.geom");
         buf_puts(&n->text[T_END], "b.geom");
@@ -588,18 +599,19 @@ static enum jm_status count_components(struct net *n, const char *edges, long lo
     buf_puts(&inner, "SELECT id, source, target, cost, reverse_cost FROM ");
     put_table(&inner, edges);
     const char *p[] = {buf_str(&inner)};
-    enum jm_status rc = inner.overflow ? err_set(e, JM_EINTERNAL, "network topology: name too long")
-                                       : query_counts(n, "SELECT count(DISTINCT component) FROM pgr_connectedComponents($1)",
-                                                      1, p, out, 1, e);
+    enum jm_status rc =
+        inner.overflow
+            ? err_set(e, JM_EINTERNAL, "network topology: name too long")
+            : query_counts(n, "SELECT count(DISTINCT component) FROM pgr_connectedComponents($1)", 1, p, out, 1, e);
     if (rc)
         err_prefix(e, "network topology (components): ");
     buf_cleanup(&inner);
     return rc;
 }
 
-enum jm_status imp__network_build(PGconn *conn, const char *raw_table, const char *edges_table,
-                                  const char *nodes_table, const char *points_table, int srid, double snap_m,
-                                  struct imp__network_report *r, struct err *e)
+enum jm_status imp__network_build(PGconn *conn, const char *raw_table, const char *edges_table, const char *nodes_table,
+                                  const char *points_table, int srid, double snap_m, struct imp__network_report *r,
+                                  struct err *e)
 {
     double started = progress_now();
     memset(r, 0, sizeof *r);
@@ -613,6 +625,9 @@ enum jm_status imp__network_build(PGconn *conn, const char *raw_table, const cha
                 return err_set(e, JM_EINPUT, "network topology: table data.%s given twice", names[i]);
     if (!isfinite(snap_m) || snap_m < 0)
         return err_set(e, JM_EINPUT, "network topology: snapping distance %g m is not a number >= 0", snap_m);
+    if (snap_m > SNAP_MAX_M)
+        return err_set(e, JM_ELIMIT, "network topology: snapping distance %g m is over the limit of %g m", snap_m,
+                       SNAP_MAX_M);
     if (srid <= 0)
         return err_set(e, JM_EINPUT, "network topology: SRID %d is not a valid storage CRS", srid);
     if (PQtransactionStatus(conn) != PQTRANS_INTRANS)
@@ -637,9 +652,9 @@ enum jm_status imp__network_build(PGconn *conn, const char *raw_table, const cha
         const char *name;
         const char *sql;
     } steps[] = {
-        {"cleanup", sql_drop_temps},  {"parts", sql_parts},   {"vertices", sql_vertices},
-        {"candidates", sql_candidates}, {"nodes", sql_pnodes}, {"splits", sql_splits},
-        {"pieces", sql_pieces},       {"node ids", sql_nodemap}, {"edges table", sql_edges},
+        {"cleanup", sql_drop_temps},    {"parts", sql_parts},      {"vertices", sql_vertices},
+        {"candidates", sql_candidates}, {"nodes", sql_pnodes},     {"splits", sql_splits},
+        {"pieces", sql_pieces},         {"node ids", sql_nodemap}, {"edges table", sql_edges},
         {"nodes table", sql_nodes},
     };
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
@@ -654,7 +669,8 @@ enum jm_status imp__network_build(PGconn *conn, const char *raw_table, const cha
     r->dangling = counts[3];
     if (points_table) {
         long long pc[2];
-        if ((rc = run_step(&n, "points", sql_points, e)) || (rc = query_counts(&n, sql_point_counts, 0, NULL, pc, 2, e)))
+        if ((rc = run_step(&n, "points", sql_points, e)) ||
+            (rc = query_counts(&n, sql_point_counts, 0, NULL, pc, 2, e)))
             goto out;
         r->points = pc[0];
         r->points_tied = pc[1];

@@ -8,7 +8,7 @@
  *     gives its start and end points, and every vertex whose 2D coordinates occur two or more
  *     times among all the vertices of all parts (a vertex shared by two lines, or visited twice
  *     by one) — the candidate points. Consecutive vertices at the same 2D place count once.
- *  2. Candidate points closer than snap_m (2D) are one node: single-linkage clusters
+ *  2. Candidate points within snap_m of each other (2D) are one node: single-linkage clusters
  *     (ST_ClusterDBSCAN, eps = snap_m, minpoints = 1). A node's geometry is one of its
  *     candidate points, unchanged: the one shared by most vertices (then the lowest x, y), so
  *     existing coordinates are kept exactly.
@@ -36,8 +36,8 @@
 #include "err.h"
 
 struct imp__network_report {
-    long long features;    /* raw lines read */
-    long long edges;       /* edges after noding */
+    long long features; /* raw lines read */
+    long long edges;    /* edges after noding */
     long long nodes;
     long long components;  /* connected components (-1 when pgRouting is absent) */
     long long dangling;    /* nodes of degree 1 */
@@ -53,7 +53,7 @@ struct imp__network_report {
  * Input: data.<raw_table>(id bigint PRIMARY KEY, geom geometry(MultiLineString[Z] or
  * LineString[Z], srid) NOT NULL, network_type text, oneway text, any other columns);
  * network_type and oneway may be missing (then NULL). `srid` must be a projected CRS in
- * metres (snap_m and ST_DWithin work in its units); `snap_m` >= 0.
+ * metres (snap_m and ST_DWithin work in its units); 0 <= `snap_m` <= 100 (JM_ELIMIT above).
  *
  * Output, created (JM_EEXISTS when either exists already):
  *  - data.<edges_table>(id bigint PRIMARY KEY 1..n, feature_id bigint (the raw id),
@@ -62,10 +62,13 @@ struct imp__network_report {
  *    '1' or 'true' closes the reverse way, '-1' the forward way), network_type text, then the
  *    raw table's other columns in their order and types; a raw column whose name the edges
  *    table reserves (feature_id, source, target, length_m, cost, reverse_cost) is renamed
- *    name_src (then name_2, name_3… if taken). Indexes: <t>_pkey, GiST <t>_geom_idx, btree
- *    <t>_source_idx and <t>_target_idx.
+ *    name_src (then name_2, name_3… if taken). Edge ids follow the raw ids, then the
+ *    order along each line. Indexes (PostgreSQL's default names, which it shortens for long
+ *    table names): <t>_pkey, GiST <t>_geom_idx, btree <t>_source_idx and <t>_target_idx.
  *  - data.<nodes_table>(id bigint PRIMARY KEY, geom geometry(Point[Z], srid) NOT NULL,
- *    degree int (edge ends at the node; a loop counts twice)), GiST <t>_geom_idx.
+ *    degree int (edge ends at the node; a loop counts twice)), ids in spatial order (the
+ *    order of ORDER BY geom), GiST <t>_geom_idx. Every edge starts exactly on its source's
+ *    geometry and ends exactly on its target's (in x and y).
  * Neither table is granted to any role: the caller does that, as for any dataset table.
  *
  * points_table (NULL when none): an existing data.<points_table>(id bigint PRIMARY KEY,
@@ -74,13 +77,15 @@ struct imp__network_report {
  * whatever it is; NULL when the point has no geometry or there is no node). JM_EINPUT when it
  * has one of those columns already.
  *
- * `r` (required) is filled on success. Errors: JM_EINPUT for bad arguments or an unusable raw
- * table, JM_ENOTFOUND when the raw or points table is missing, JM_EEXISTS as above, JM_EDB
- * when a statement fails — then the transaction is aborted and the caller must roll it back.
- * Session state: temporary tables imp_net_* (ON COMMIT DROP, dropped on success too);
- * work_mem is raised for the transaction and set back before returning on success. */
-enum jm_status imp__network_build(PGconn *conn, const char *raw_table, const char *edges_table,
-                                  const char *nodes_table, const char *points_table, int srid, double snap_m,
-                                  struct imp__network_report *r, struct err *e);
+ * Report: components come from pgr_connectedComponents when the pgrouting extension is
+ * installed. `r` (required) is filled on success.
+ * Errors: JM_EINPUT for bad arguments or an unusable raw table, JM_ENOTFOUND when the raw or
+ * points table is missing, JM_EEXISTS as above, JM_EDB when a statement fails — then the
+ * transaction is aborted and the caller must roll it back.
+ * Session state: temporary tables pg_temp.imp_net_* (ON COMMIT DROP, and dropped on success);
+ * work_mem is raised to 128MB (never lowered) for the work and set back on success. */
+enum jm_status imp__network_build(PGconn *conn, const char *raw_table, const char *edges_table, const char *nodes_table,
+                                  const char *points_table, int srid, double snap_m, struct imp__network_report *r,
+                                  struct err *e);
 
 #endif
