@@ -1,6 +1,8 @@
 #include "sha256.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,21 +89,40 @@ void sha256_final_hex(struct sha256 *s, char hex[65])
     hex[64] = '\0';
 }
 
+/* Whole files (sources of many gigabytes) go through OpenSSL, whose SHA-256 uses the CPU's
+ * SHA extensions: several times faster than the portable code above, which stays for small
+ * inputs (API keys) and as the reference the unit tests check OpenSSL against. */
 enum jm_status sha256_file_hex(const char *path, char hex[65], struct err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return err_set(e, JM_EINPUT, "%s: cannot read: %s", path, strerror(errno));
-    struct sha256 s;
-    sha256_init(&s);
-    unsigned char chunk[65536];
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(ctx);
+        fclose(f);
+        return err_set(e, JM_EINTERNAL, "SHA-256 is not available");
+    }
+    enum { CHUNK = 1 << 20 };
+    unsigned char *buffer = malloc(CHUNK);
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        sha256_update(&s, chunk, n);
-    bool failed = ferror(f);
+    bool failed = !buffer;
+    while (!failed && (n = fread(buffer, 1, CHUNK, f)) > 0)
+        failed = EVP_DigestUpdate(ctx, buffer, n) != 1;
+    failed = failed || ferror(f);
+    unsigned char digest[32];
+    unsigned int len = 0;
+    failed = failed || EVP_DigestFinal_ex(ctx, digest, &len) != 1 || len != 32;
+    free(buffer);
+    EVP_MD_CTX_free(ctx);
     fclose(f);
     if (failed)
         return err_set(e, JM_EINPUT, "%s: read error", path);
-    sha256_final_hex(&s, hex);
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        hex[2 * i] = digits[digest[i] >> 4];
+        hex[2 * i + 1] = digits[digest[i] & 15];
+    }
+    hex[64] = '\0';
     return JM_OK;
 }

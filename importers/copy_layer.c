@@ -49,6 +49,21 @@ void imp__note(struct imp__job *j, const char *key, const char *value)
     buf_printf(&j->notes, "%s%s\t%s", j->notes.len ? "\n" : "", key, value);
 }
 
+bool imp__copy_int(struct buf *row, long long v)
+{
+    /* printf is the hot spot of a COPY stream of millions of ids: digits by hand */
+    char digits[24];
+    int n = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        digits[sizeof digits - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        digits[sizeof digits - 1 - n++] = '-';
+    return buf_append(row, digits + sizeof digits - n, (size_t)n);
+}
+
 bool imp__copy_double(struct buf *row, double v)
 {
     if (v != v || v > 1e300 || v < -1e300)
@@ -115,9 +130,9 @@ static bool put_field(struct buf *row, OGRFeatureH f, int i, const struct imp__s
     case OFTInteger:
         if (strcmp(col->pg_type, "boolean") == 0)
             return buf_puts(row, OGR_F_GetFieldAsInteger(f, i) ? "t" : "f");
-        return buf_printf(row, "%d", OGR_F_GetFieldAsInteger(f, i));
+        return imp__copy_int(row, OGR_F_GetFieldAsInteger(f, i));
     case OFTInteger64:
-        return buf_printf(row, "%lld", (long long)OGR_F_GetFieldAsInteger64(f, i));
+        return imp__copy_int(row, OGR_F_GetFieldAsInteger64(f, i));
     case OFTReal:
         return imp__copy_double(row, OGR_F_GetFieldAsDouble(f, i));
     case OFTDate:
@@ -237,10 +252,15 @@ static OGRGeometryH storable_geometry(struct imp__job *j, const struct imp__copy
         tally(&j->skipped_type, fid);
         return NULL;
     }
-    OGRGeometryH out = OGR_G_GetLinearGeometry(g, 0, NULL);
-    if (!out) {
-        tally(&j->skipped_type, fid);
-        return NULL;
+    /* the feature's own geometry is taken, not copied: the feature is not used for it again */
+    OGRGeometryH out = OGR_F_StealGeometry(f);
+    if (OGR_G_HasCurveGeometry(out, FALSE)) {
+        OGRGeometryH linear = OGR_G_GetLinearGeometry(out, 0, NULL);
+        OGR_G_DestroyGeometry(out);
+        if (!(out = linear)) {
+            tally(&j->skipped_type, fid);
+            return NULL;
+        }
     }
     if (spec->family == IMP_GEOM_POLYGONS)
         out = OGR_G_ForceToMultiPolygon(out);
@@ -319,7 +339,7 @@ enum jm_status imp__create_table(struct imp__job *j, const struct imp__copy_spec
  * with COPY. Batches go through a small bounded queue, so memory stays flat whatever the
  * input's size, and rows keep the source's order (ids are given in that order). GDAL objects
  * move between the threads but are only ever used by one at a time. */
-enum { BATCH_FEATURES = 256, QUEUE_BATCHES = 4, COPY_CHUNK = 1 << 20 };
+enum { BATCH_FEATURES = 1024, QUEUE_BATCHES = 4, COPY_CHUNK = 1 << 20 };
 
 struct batch {
     OGRFeatureH features[BATCH_FEATURES];
@@ -365,7 +385,7 @@ static bool encode_feature(struct pipeline *p, OGRFeatureH f, unsigned char **wk
     OGR_G_ExportToWkb(g, wkbNDR, *wkb);
     OGR_G_DestroyGeometry(g);
     struct buf *rows = &p->rows;
-    bool ok = buf_printf(rows, "%lld\t", (long long)p->next_id) && imp__ewkb_hex(rows, *wkb, n, j->src.storage_srid);
+    bool ok = imp__copy_int(rows, p->next_id) && buf_putc(rows, '\t') && imp__ewkb_hex(rows, *wkb, n, j->src.storage_srid);
     if (ok && spec->with_kind_values)
         ok = j->kind->write_values(j, f, rows);
     for (int i = 0; ok && i < spec->ncols; i++)

@@ -77,6 +77,7 @@ struct imp__job {
     struct imp_report *report;
     struct imp__tally skipped_empty, skipped_type, skipped_transform, repaired;
     struct buf notes;               /* JSON members the kind adds to the report's "detected" */
+    double started;                 /* progress_now() at the start, for timings in the log */
     void *kind_state;               /* owned by the kind; freed by the driver with free() */
 };
 
@@ -130,6 +131,9 @@ bool imp__value(const struct imp__job *j, OGRFeatureH f, int index, const char *
 
 /* Appends a report note: "key": "value" in the report's "detected" object. */
 void imp__note(struct imp__job *j, const char *key, const char *value);
+
+/* Appends an integer in decimal. */
+bool imp__copy_int(struct buf *row, long long v);
 
 /* Appends `n` formatted as COPY text, or \N when it is not finite. */
 bool imp__copy_double(struct buf *row, double v);

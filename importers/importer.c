@@ -485,13 +485,19 @@ static enum jm_status import_in_transaction(struct imp__job *j, struct err *e)
     }
     if (rc)
         goto out;
+    log_debug("import %s: %llu rows loaded at %.2f s", j->name, (unsigned long long)counts.written,
+              progress_now() - j->started);
     if (j->opt->points && (rc = load_points(j, e)))
         goto out;
     if (j->kind->finish && (rc = j->kind->finish(j, e)))
         goto out;
-    if ((rc = split_closed(j, e)) || (rc = index_and_analyze(j, e)) || (rc = swap_in(j, e)) ||
-        (rc = imp__hash_wait(j, e)) || (rc = register_dataset(j, e)))
+    log_debug("import %s: finished by its kind at %.2f s", j->name, progress_now() - j->started);
+    if ((rc = split_closed(j, e)) || (rc = index_and_analyze(j, e)))
         goto out;
+    log_debug("import %s: indexed at %.2f s", j->name, progress_now() - j->started);
+    if ((rc = swap_in(j, e)) || (rc = imp__hash_wait(j, e)) || (rc = register_dataset(j, e)))
+        goto out;
+    log_debug("import %s: registered at %.2f s", j->name, progress_now() - j->started);
     buf_cleanup(&table);
     return db_exec(j->conn, "COMMIT", 0, NULL, e);
 out:
@@ -669,6 +675,7 @@ enum jm_status imp_run(PGconn *conn, const struct imp_options *opt, struct imp_r
     if ((rc = imp__hash_start(&j, e)))
         goto out;
     double started = progress_now();
+    j.started = started;
     struct imp__selection sel = {.layer = opt->layer, .osm_layer = j.kind->osm_layer,
                                  .osm_filter = j.kind->osm_filter, .srs = opt->srs, .where = opt->where};
     if ((rc = imp__source_open(&j.src, opt->file, &sel, e)))
@@ -687,6 +694,7 @@ enum jm_status imp_run(PGconn *conn, const struct imp_options *opt, struct imp_r
     if ((rc = mark_closed(&j, e)) || (j.kind->prepare && (rc = j.kind->prepare(&j, e))))
         goto out;
     run_id = run_begin(&j);
+    log_debug("import %s: source opened at %.2f s", j.name, progress_now() - started);
     rc = import_in_transaction(&j, e);
     run_end(&j, run_id, e);
     report->seconds = progress_now() - started;
