@@ -68,6 +68,9 @@ bool imp__copy_double(struct buf *row, double v)
 {
     if (v != v || v > 1e300 || v < -1e300)
         return buf_puts(row, "\\N");
+    /* whole numbers (counts, years, most heights) skip printf */
+    if (v == (double)(long long)v && v > -1e15 && v < 1e15)
+        return imp__copy_int(row, (long long)v);
     return buf_printf(row, "%.17g", v);
 }
 
@@ -315,7 +318,9 @@ enum jm_status imp__create_table(struct imp__job *j, const struct imp__copy_spec
     buf_init(&sql, 1 << 20);
     buf_puts(&sql, "CREATE TABLE ");
     buf_puts(&sql, spec->table);
-    buf_printf(&sql, " (id bigint PRIMARY KEY, geom geometry(%s, %d) NOT NULL",
+    /* the loaded table gets its key after the load (index_and_analyze); a table that a kind
+     * rebuilds from it (network) never needs one */
+    buf_printf(&sql, " (id bigint NOT NULL, geom geometry(%s, %d) NOT NULL",
                imp__pg_geometry(spec->family, spec->has_z), j->src.storage_srid);
     for (int i = 0; i < spec->nnorm; i++) {
         buf_puts(&sql, ", ");
@@ -338,12 +343,15 @@ enum jm_status imp__create_table(struct imp__job *j, const struct imp__copy_spec
  * thread turns them into rows (geometry repair and transformation, encoding) and sends them
  * with COPY. Batches go through a small bounded queue, so memory stays flat whatever the
  * input's size, and rows keep the source's order (ids are given in that order). GDAL objects
- * move between the threads but are only ever used by one at a time. */
+ * move between the threads but are only ever used by one at a time; they go back to the
+ * reader to be freed, since glibc's malloc serialises frees of another thread's memory. */
 enum { BATCH_FEATURES = 1024, QUEUE_BATCHES = 4, COPY_CHUNK = 1 << 20 };
 
 struct batch {
     OGRFeatureH features[BATCH_FEATURES];
+    OGRGeometryH geometries[BATCH_FEATURES]; /* encoded, to be destroyed by the reader */
     int n;
+    struct batch *next;                      /* in the list of batches done */
 };
 
 struct pipeline {
@@ -352,6 +360,7 @@ struct pipeline {
     struct batch *queue[QUEUE_BATCHES];
     int head, count;
     bool reading_done;    /* the reader has queued its last batch */
+    struct batch *done;   /* encoded batches, handed back to the reader to free */
     bool failed;          /* the worker failed: the reader stops */
     /* the worker's own */
     struct imp__job *j;
@@ -362,8 +371,10 @@ struct pipeline {
     int64_t next_id;
 };
 
-/* Encodes one feature as a COPY row; false only when out of memory. Skips are counted. */
-static bool encode_feature(struct pipeline *p, OGRFeatureH f, unsigned char **wkb, size_t *wkb_alloc)
+/* Encodes one feature as a COPY row; false only when out of memory. Skips are counted. The
+ * geometry is left in *spent for the reader to free. */
+static bool encode_feature(struct pipeline *p, OGRFeatureH f, OGRGeometryH *spent, unsigned char **wkb,
+                           size_t *wkb_alloc)
 {
     struct imp__job *j = p->j;
     const struct imp__copy_spec *spec = p->spec;
@@ -375,15 +386,14 @@ static bool encode_feature(struct pipeline *p, OGRFeatureH f, unsigned char **wk
     size_t n = (size_t)OGR_G_WkbSize(g);
     if (n > *wkb_alloc) {
         unsigned char *grown = realloc(*wkb, n);
-        if (!grown) {
-            OGR_G_DestroyGeometry(g);
+        *spent = g;
+        if (!grown)
             return false;
-        }
         *wkb = grown;
         *wkb_alloc = n;
     }
     OGR_G_ExportToWkb(g, wkbNDR, *wkb);
-    OGR_G_DestroyGeometry(g);
+    *spent = g;
     struct buf *rows = &p->rows;
     bool ok = imp__copy_int(rows, p->next_id) && buf_putc(rows, '\t') && imp__ewkb_hex(rows, *wkb, n, j->src.storage_srid);
     if (ok && spec->with_kind_values)
@@ -419,13 +429,16 @@ static void *encode_and_send(void *arg)
         pthread_mutex_unlock(&p->lock);
 
         for (int i = 0; i < b->n; i++) {
-            if (!failed && !encode_feature(p, b->features[i], &wkb, &wkb_alloc)) {
+            b->geometries[i] = NULL;
+            if (!failed && !encode_feature(p, b->features[i], &b->geometries[i], &wkb, &wkb_alloc)) {
                 err_set(&p->err, JM_EINTERNAL, "out of memory while encoding feature %lld", (long long)p->next_id);
                 failed = true;
             }
-            OGR_F_Destroy(b->features[i]);
         }
-        free(b);
+        pthread_mutex_lock(&p->lock);
+        b->next = p->done;
+        p->done = b;
+        pthread_mutex_unlock(&p->lock);
         if (!failed && p->rows.len >= COPY_CHUNK) {
             if (PQputCopyData(p->j->conn, p->rows.data, (int)p->rows.len) != 1) {
                 err_set(&p->err, JM_EDB, "COPY failed: %s", PQerrorMessage(p->j->conn));
@@ -444,6 +457,40 @@ static void *encode_and_send(void *arg)
     return NULL;
 }
 
+static void free_batch(struct batch *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        OGR_G_DestroyGeometry(b->geometries[i]);
+        OGR_F_Destroy(b->features[i]);
+    }
+    free(b);
+}
+
+/* The reader frees what the worker has finished with, and keeps one batch to reuse. */
+static struct batch *reclaim_batches(struct pipeline *p)
+{
+    pthread_mutex_lock(&p->lock);
+    struct batch *done = p->done;
+    p->done = NULL;
+    pthread_mutex_unlock(&p->lock);
+    struct batch *keep = NULL;
+    while (done) {
+        struct batch *next = done->next;
+        for (int i = 0; i < done->n; i++) {
+            OGR_G_DestroyGeometry(done->geometries[i]);
+            OGR_F_Destroy(done->features[i]);
+        }
+        if (!keep) {
+            done->n = 0;
+            keep = done;
+        } else {
+            free(done);
+        }
+        done = next;
+    }
+    return keep;
+}
+
 /* Queues a batch for the worker; false when the worker has failed (the batch is freed). */
 static bool queue_batch(struct pipeline *p, struct batch *b)
 {
@@ -459,8 +506,8 @@ static bool queue_batch(struct pipeline *p, struct batch *b)
     pthread_mutex_unlock(&p->lock);
     if (failed) {
         for (int i = 0; i < b->n; i++)
-            OGR_F_Destroy(b->features[i]);
-        free(b);
+            b->geometries[i] = NULL;
+        free_batch(b);
     }
     return !failed;
 }
@@ -511,6 +558,8 @@ enum jm_status imp__copy_layer(struct imp__job *j, const struct imp__copy_spec *
     while (started && (f = OGR_L_GetNextFeature(spec->layer))) {
         counts->read++;
         progress_step(&bar, 1);
+        if (!b)
+            b = reclaim_batches(&p);
         if (!b && !(b = calloc(1, sizeof *b))) {
             OGR_F_Destroy(f);
             rc = err_set(e, JM_EINTERNAL, "out of memory");
@@ -524,8 +573,10 @@ enum jm_status imp__copy_layer(struct imp__job *j, const struct imp__copy_spec *
                 break;
         }
     }
-    if (b)
+    if (b && b->n)
         queue_batch(&p, b);
+    else
+        free(b);
     bool read_failed = CPLGetLastErrorType() >= CE_Failure;
     char read_error[512];
     snprintf(read_error, sizeof read_error, "%s", CPLGetLastErrorMsg());
@@ -536,6 +587,7 @@ enum jm_status imp__copy_layer(struct imp__job *j, const struct imp__copy_spec *
         pthread_mutex_unlock(&p.lock);
         pthread_join(worker, NULL);
     }
+    free(reclaim_batches(&p));
     progress_end(&bar);
     if (!rc && p.err.code)
         rc = err_set(e, p.err.code, "%s", p.err.msg);

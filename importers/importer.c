@@ -314,11 +314,17 @@ static enum jm_status index_and_analyze(struct imp__job *j, struct err *e)
     buf_init(&sql, 4096);
     /* a kind that rebuilds its table (network) makes its own indexes */
     if (!j->kind->load_suffix[0]) {
-        buf_puts(&sql, "CREATE INDEX ON ");
+        /* the key and the index are built once over the loaded rows (a sorted build), not
+         * row by row during the COPY */
+        buf_puts(&sql, "ALTER TABLE ");
+        imp__staging_table(j, "", &sql);
+        buf_puts(&sql, " ADD PRIMARY KEY (id); CREATE INDEX ON ");
         imp__staging_table(j, "", &sql);
         buf_puts(&sql, " USING gist (geom); ");
     }
-    buf_puts(&sql, "ANALYZE ");
+    /* PostGIS's geometry statistics are costly on a large sample: 9,000 rows (target 30)
+     * estimate a city's spatial selectivity well; autovacuum refines them later */
+    buf_puts(&sql, "SET LOCAL default_statistics_target = 30; ANALYZE ");
     imp__staging_table(j, "", &sql);
     enum jm_status rc = exec_sql(j, &sql, e);
     buf_cleanup(&sql);
@@ -432,8 +438,13 @@ static enum jm_status load_points(struct imp__job *j, struct err *e)
         .has_z = wkbHasZ(gt), .table = buf_str(&table), .cols = cols, .ncols = ncols,
     };
     struct imp__copy_counts counts;
-    if (!rc && !(rc = imp__create_table(j, &spec, e)))
-        rc = imp__copy_layer(j, &spec, &counts, e);
+    if (!rc && !(rc = imp__create_table(j, &spec, e)) && !(rc = imp__copy_layer(j, &spec, &counts, e))) {
+        struct buf sql;
+        buf_init(&sql, 512);
+        buf_printf(&sql, "ALTER TABLE %s ADD PRIMARY KEY (id)", spec.table);
+        rc = exec_sql(j, &sql, e);
+        buf_cleanup(&sql);
+    }
     buf_cleanup(&table);
     free(cols);
     imp__source_close(&src);

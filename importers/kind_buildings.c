@@ -99,8 +99,9 @@ static bool write_values(struct imp__job *j, OGRFeatureH f, struct buf *row)
         height = default_height;
         source = "default";
     }
-    bool ok = buf_putc(row, '\t') && imp__copy_double(row, height) && buf_printf(row, "\t%s\t", source);
-    ok = ok && (have_storeys ? buf_printf(row, "%ld", storeys) : buf_puts(row, "\\N"));
+    bool ok = buf_putc(row, '\t') && imp__copy_double(row, height) && buf_putc(row, '\t') && buf_puts(row, source) &&
+              buf_putc(row, '\t');
+    ok = ok && (have_storeys ? imp__copy_int(row, storeys) : buf_puts(row, "\\N"));
 
     double base;
     ok = ok && buf_putc(row, '\t') &&
@@ -113,7 +114,7 @@ static bool write_values(struct imp__job *j, OGRFeatureH f, struct buf *row)
     int year;
     ok = ok && buf_putc(row, '\t') &&
          (lookup(j, f, b->year, "start_date", v, sizeof v) && imp__parse_year(v, &year) && year > 0 && year < 2200
-              ? buf_printf(row, "%d", year)
+              ? imp__copy_int(row, year)
               : buf_puts(row, "\\N"));
 
     /* address: a field that holds it whole, else street + number (+ city) */
