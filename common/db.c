@@ -50,7 +50,16 @@ PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const
     char why[512];
     first_line(res ? PQresultErrorMessage(res) : PQerrorMessage(conn), why, sizeof why);
     log_debug("query failed: %s -- %s", why, sql);
-    err_set(e, JM_EDB, "database error: %s", why);
+    /* the server is gone (JM_EDB, 503), the statement ran out of time (JM_ELIMIT), or the
+     * statement itself failed: with every input bound as a parameter, that is a bug */
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    enum jm_status code = JM_EDB;
+    if (PQstatus(conn) == CONNECTION_OK && state && strcmp(state, "57014") == 0)
+        code = JM_ELIMIT;
+    else if (PQstatus(conn) == CONNECTION_OK && state && strncmp(state, "08", 2) != 0 && strncmp(state, "57", 2) != 0 &&
+             strncmp(state, "53", 2) != 0)
+        code = JM_EINTERNAL;
+    err_set(e, code, "database error: %s", why);
     PQclear(res);
     return NULL;
 }

@@ -31,6 +31,8 @@ struct http_request {
     const char *params[HTTP_MAX_PATH_PARAMS]; /* {name} segments of the matched route, in order */
     PGconn *db;               /* checked out on first use by http_db() */
     bool db_broken;
+    bool role_set;            /* SET ROLE done on req->db: RESET before it goes back */
+    bool internal;            /* the caller is staff: closed attributes may be shown */
     double started;
 };
 
@@ -39,6 +41,7 @@ struct http_response {
     const char *content_type; /* application/json unless set */
     struct buf body;
     const char *cache_control;
+    const char *content_crs;  /* a CRS URI for the Content-Crs header, or NULL */
 };
 
 /* A query parameter's value, NULL when absent. Lives as long as the request. */
@@ -47,6 +50,14 @@ const char *http_query(struct http_request *req, const char *name);
 /* A connection for this request, with the caller's role already set (SET ROLE); checked
  * in when the request completes. NULL with JM_EDB when the database is unavailable. */
 PGconn *http_db(struct http_request *req, struct err *e);
+
+/* The request's URL with its query, where parameter `name` is replaced by `value` (or added;
+ * removed when value is NULL): for next/prev links. Lives in the request's arena. */
+const char *http_url_with(struct http_request *req, const char *name, const char *value);
+
+/* Whether the query has a parameter that is not in the NULL-terminated list `known`; the
+ * first such name in *unknown. */
+bool http_query_unknown(struct http_request *req, const char *const *known, const char **unknown);
 
 /* The HTTP status for an error code, as the API documents it. */
 int http_status_for(enum jm_status code);

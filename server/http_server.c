@@ -4,13 +4,18 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <strings.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include "db.h"
 #include "db_pool.h"
+#include "sha256.h"
 #include "http.h"
 #include "json_writer.h"
 #include "log.h"
@@ -37,11 +42,19 @@ const char *http_query(struct http_request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* A pooled connection for the request, still as the owner (for the key lookup). */
+static PGconn *owner_db(struct http_request *req, struct err *e)
+{
+    if (!req->db)
+        req->db = db_pool_checkout(&req->server->pool, DB_CHECKOUT_TIMEOUT_MS, e);
+    return req->db;
+}
+
 PGconn *http_db(struct http_request *req, struct err *e)
 {
-    if (req->db)
+    if (req->db && req->role_set)
         return req->db;
-    PGconn *conn = db_pool_checkout(&req->server->pool, DB_CHECKOUT_TIMEOUT_MS, e);
+    PGconn *conn = owner_db(req, e);
     if (!conn)
         return NULL;
     /* The reader role bounds what this request can read, whatever the handler's SQL says. */
@@ -53,12 +66,148 @@ PGconn *http_db(struct http_request *req, struct err *e)
     PQclear(res);
     if (!ok) {
         log_warn("cannot switch to role %s: %s", role, PQerrorMessage(conn));
-        db_pool_checkin(&req->server->pool, conn, true);
+        req->db_broken = true;
         err_set(e, JM_EDB, "the database is unavailable");
         return NULL;
     }
-    req->db = conn;
+    req->role_set = true;
     return conn;
+}
+
+/* ---- authentication ---------------------------------------------------------------- */
+
+/* Bearer KEY → the key's holder and role; no header → anonymous. A wrong or revoked key is
+ * JM_EDENIED (401): a caller who sent a key must know it did not work. */
+static enum jm_status authenticate(struct http_request *req, struct err *e)
+{
+    const char *header = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!header)
+        return JM_OK;
+    if (strncasecmp(header, "Bearer ", 7) != 0)
+        return err_set(e, JM_EDENIED, "the Authorization header must be 'Bearer KEY'");
+    const char *key = header + 7;
+    while (*key == ' ')
+        key++;
+    size_t n = strlen(key);
+    if (n == 0 || n > 200)
+        return err_set(e, JM_EDENIED, "unknown or revoked API key");
+    char hash[65];
+    struct sha256 s;
+    sha256_init(&s);
+    sha256_update(&s, key, n);
+    sha256_final_hex(&s, hash);
+    PGconn *conn = owner_db(req, e);
+    if (!conn)
+        return JM_EDB;
+    const char *params[] = {hash};
+    PGresult *r = db_query(conn, "SELECT name, role FROM jumeau.api_keys WHERE key_hash = $1 AND revoked_at IS NULL", 1,
+                           params, e);
+    if (!r) {
+        req->db_broken = PQstatus(conn) != CONNECTION_OK;
+        return JM_EDB;
+    }
+    enum jm_status rc = JM_OK;
+    if (PQntuples(r) == 0) {
+        rc = err_set(e, JM_EDENIED, "unknown or revoked API key");
+    } else {
+        req->principal = arena_strdup(&req->arena, PQgetvalue(r, 0, 0));
+        req->internal = strcmp(PQgetvalue(r, 0, 1), "internal") == 0;
+        req->db_role = req->internal ? "jumeau_internal" : "jumeau_shared";
+        if (!req->principal)
+            rc = err_set(e, JM_EINTERNAL, "out of memory");
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- query strings ----------------------------------------------------------------- */
+
+struct query_rebuild {
+    struct buf *out;
+    const char *replace;
+    const char *value;
+    bool replaced;
+};
+
+static void url_encode(struct buf *out, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+            *p == '_' || *p == '.' || *p == '~' || *p == ',' || *p == ':')
+            buf_putc(out, (char)*p);
+        else
+            buf_printf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+    }
+}
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct query_rebuild *q = cls;
+    if (strcmp(key, q->replace) == 0) {
+        if (q->replaced || !q->value)
+            return MHD_YES;
+        value = q->value;
+        q->replaced = true;
+    }
+    buf_putc(q->out, q->out->len && strchr(buf_str(q->out), '?') ? '&' : '?');
+    url_encode(q->out, key);
+    if (value) {
+        buf_putc(q->out, '=');
+        url_encode(q->out, value);
+    }
+    return MHD_YES;
+}
+
+const char *http_url_with(struct http_request *req, const char *name, const char *value)
+{
+    struct buf out;
+    buf_init(&out, 16384);
+    buf_puts(&out, req->base_url);
+    url_encode(&out, req->path);
+    /* url_encode escaped the path's slashes: put them back */
+    char *p = out.data + strlen(req->base_url);
+    for (char *c = p; (c = strstr(c, "%2F")); ) {
+        *c = '/';
+        memmove(c + 1, c + 3, strlen(c + 3) + 1);
+        out.len -= 2;
+    }
+    struct query_rebuild q = {&out, name, value, false};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, add_arg, &q);
+    if (!q.replaced && value) {
+        buf_putc(&out, strchr(buf_str(&out), '?') ? '&' : '?');
+        url_encode(&out, name);
+        buf_putc(&out, '=');
+        url_encode(&out, value);
+    }
+    const char *result = out.overflow ? req->base_url : arena_strdup(&req->arena, buf_str(&out));
+    buf_cleanup(&out);
+    return result;
+}
+
+struct unknown_check {
+    const char *const *known;
+    const char *unknown;
+};
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind, (void)value;
+    struct unknown_check *c = cls;
+    for (const char *const *k = c->known; *k; k++)
+        if (strcmp(*k, key) == 0)
+            return MHD_YES;
+    c->unknown = key;
+    return MHD_NO;
+}
+
+bool http_query_unknown(struct http_request *req, const char *const *known, const char **unknown)
+{
+    struct unknown_check c = {known, NULL};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_arg, &c);
+    *unknown = c.unknown;
+    return c.unknown != NULL;
 }
 
 int http_status_for(enum jm_status code)
@@ -69,7 +218,7 @@ int http_status_for(enum jm_status code)
     case JM_ENOTFOUND: return 404;
     case JM_EEXISTS: return 409;
     case JM_ELIMIT: return 413;
-    case JM_EDENIED: return 403;
+    case JM_EDENIED: return 401;
     case JM_EDB: return 503;
     case JM_ENOTYET: return 501;
     case JM_EENV:
@@ -139,18 +288,91 @@ static const char *public_description(const struct err *e)
     }
 }
 
+/* A strong validator of the body: 64-bit FNV-1a, enough to tell versions of a response apart. */
+static void etag_of(const struct buf *body, char out[24])
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < body->len; i++) {
+        h ^= (unsigned char)body->data[i];
+        h *= 1099511628211ULL;
+    }
+    snprintf(out, 24, "\"%016llx\"", (unsigned long long)h);
+}
+
+static bool client_accepts_gzip(struct http_request *req)
+{
+    const char *ae = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    return ae && strstr(ae, "gzip") != NULL;
+}
+
+/* gzip-compresses body into a new buffer (free()); NULL when it does not pay. */
+static unsigned char *gzip_body(const struct buf *body, size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    size_t cap = deflateBound(&z, body->len);
+    unsigned char *out = malloc(cap);
+    if (!out) {
+        deflateEnd(&z);
+        return NULL;
+    }
+    z.next_in = (unsigned char *)body->data;
+    z.avail_in = (uInt)body->len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    int zr = deflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    if (zr != Z_STREAM_END || *out_len >= body->len) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_request *req, struct http_response *res)
 {
+    char etag[24] = "";
+    bool not_modified = false;
+    if (res->status == 200 && res->body.len) {
+        etag_of(&res->body, etag);
+        const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+        not_modified = inm && strstr(inm, etag) != NULL;
+    }
+    bool gzipped = false;
     size_t len = res->body.len;
-    void *data = len ? buf_take(&res->body, NULL) : NULL;
+    void *data = NULL;
+    if (not_modified) {
+        res->status = 304;
+        len = 0;
+    } else if (len > 1000 && client_accepts_gzip(req) && (data = gzip_body(&res->body, &len))) {
+        gzipped = true;
+    } else {
+        len = res->body.len;
+        data = len ? buf_take(&res->body, NULL) : NULL;
+    }
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, data, data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (!r) {
         free(data);
         return MHD_NO;
     }
-    if (res->content_type && res->status != 204)
+    if (res->content_type && res->status != 204 && res->status != 304)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+    if (etag[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    if (gzipped)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding, Authorization");
+    if (res->content_crs) {
+        char crs[300];
+        snprintf(crs, sizeof crs, "<%s>", res->content_crs);
+        MHD_add_response_header(r, "Content-Crs", crs);
+    }
+    if (res->status == 401)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"jumeau\"");
     MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
     MHD_add_response_header(r, "Access-Control-Expose-Headers", "ETag, Link, Content-Crs");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, res->cache_control ? res->cache_control : "no-cache");
@@ -268,7 +490,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         error_body(&res, JM_ELIMIT, "the URL is too long");
         res.status = 414;
     } else {
-        dispatch(req, &res);
+        struct err ae;
+        err_clear(&ae);
+        if (authenticate(req, &ae) != JM_OK)
+            error_body(&res, ae.code, public_description(&ae));
+        else
+            dispatch(req, &res);
     }
     enum MHD_Result ok = send_response(conn, req, &res);
     buf_cleanup(&res.body);
@@ -282,8 +509,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state, e
     struct http_request *req = *state;
     if (!req)
         return;
-    if (req->db)
+    if (req->db) {
+        /* the next request starts as the owner: its key lookup must not run as this role */
+        if (req->role_set && !req->db_broken) {
+            PGresult *r = PQexec(req->db, "RESET ROLE");
+            req->db_broken = PQresultStatus(r) != PGRES_COMMAND_OK;
+            PQclear(r);
+        }
         db_pool_checkin(&srv->pool, req->db, req->db_broken);
+    }
     arena_cleanup(&req->arena);
     free(req);
     *state = NULL;

@@ -33,6 +33,10 @@ enum jm_status route_landing(struct http_request *req, struct http_response *res
     jw_key(&w, "links");
     jw_array_begin(&w);
     link(&w, arena_printf(a, "%s/", req->base_url), "self", "application/json", "This document");
+    link(&w, arena_printf(a, "%s/api", req->base_url), "service-desc", "application/vnd.oai.openapi+json;version=3.0",
+         "The API definition");
+    link(&w, arena_printf(a, "%s/conformance", req->base_url), "conformance", "application/json",
+         "Conformance classes");
     link(&w, arena_printf(a, "%s/collections", req->base_url), "data", "application/json", "The datasets");
     link(&w, arena_printf(a, "%s/health", req->base_url), "service-status", "application/json", "Health");
     jw_array_end(&w);
@@ -126,11 +130,11 @@ enum jm_status route_collections(struct http_request *req, struct http_response 
 {
     PGconn *conn = http_db(req, e);
     if (!conn)
-        return JM_EDB;
+        return e->code;
     /* the row-level policies of jumeau.datasets limit the rows to the caller's role */
     PGresult *r = db_query(conn, "SELECT " COLLECTION_COLUMNS " FROM jumeau.datasets ORDER BY name", 0, NULL, e);
     if (!r)
-        return JM_EDB;
+        return e->code;
     struct jw w;
     jw_init(&w, &res->body);
     jw_object_begin(&w);
@@ -153,11 +157,11 @@ enum jm_status route_collection(struct http_request *req, struct http_response *
 {
     PGconn *conn = http_db(req, e);
     if (!conn)
-        return JM_EDB;
+        return e->code;
     const char *params[] = {req->params[0]};
     PGresult *r = db_query(conn, "SELECT " COLLECTION_COLUMNS " FROM jumeau.datasets WHERE name = $1", 1, params, e);
     if (!r)
-        return JM_EDB;
+        return e->code;
     if (PQntuples(r) == 0) {
         PQclear(r);
         /* the same answer whether it does not exist or the caller may not see it */

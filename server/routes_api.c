@@ -1,0 +1,192 @@
+/* /api: the OpenAPI 3.0 description of this server, with the collections the caller sees, so
+ * that generic clients (GDAL, QGIS, Swagger UI) learn the parameters and their limits. */
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "json_writer.h"
+#include "routes_features.h"
+
+struct api_param {
+    const char *name;
+    const char *in;
+    const char *type;
+    const char *description;
+};
+
+static const struct api_param item_params[] = {
+    {"limit", "query", "integer", "The number of features on a page (1 to 10000, default 10)."},
+    {"offset", "query", "integer", "How many features to skip (paging; the next link carries it)."},
+    {"bbox", "query", "array", "minx,miny,maxx,maxy (in bbox-crs; CRS84 by default)."},
+    {"bbox-crs", "query", "string", "The CRS of bbox, as a URI."},
+    {"crs", "query", "string", "The CRS of the returned geometries, as a URI (CRS84 by default)."},
+    {"filter", "query", "string", "A CQL2 filter."},
+    {"filter-lang", "query", "string", "cql2-text (default) or cql2-json."},
+    {"filter-crs", "query", "string", "The CRS of the filter's geometries, as a URI."},
+    {"sortby", "query", "string", "Properties to sort on, each with + or - (e.g. -height,+name)."},
+    {"properties", "query", "string", "The properties to return, comma-separated."},
+};
+
+static void parameter(struct jw *w, const struct api_param *p)
+{
+    jw_object_begin(w);
+    jw_kv_string(w, "name", p->name);
+    jw_kv_string(w, "in", p->in);
+    jw_kv_bool(w, "required", strcmp(p->in, "path") == 0);
+    jw_kv_string(w, "description", p->description);
+    jw_key(w, "schema");
+    jw_object_begin(w);
+    jw_kv_string(w, "type", p->type);
+    if (strcmp(p->name, "limit") == 0) {
+        jw_kv_int(w, "minimum", 1);
+        jw_kv_int(w, "maximum", 10000);
+        jw_kv_int(w, "default", 10);
+    } else if (strcmp(p->name, "offset") == 0) {
+        jw_kv_int(w, "minimum", 0);
+    } else if (strcmp(p->type, "array") == 0) {
+        jw_kv_int(w, "minItems", 4);
+        jw_kv_int(w, "maxItems", 6);
+        jw_key(w, "items");
+        jw_object_begin(w);
+        jw_kv_string(w, "type", "number");
+        jw_object_end(w);
+    }
+    jw_object_end(w);
+    if (strcmp(p->type, "array") == 0) {
+        jw_kv_string(w, "style", "form");
+        jw_kv_bool(w, "explode", false);
+    }
+    jw_object_end(w);
+}
+
+static void get_operation(struct jw *w, const char *summary, const char *id, const char *media,
+                          const struct api_param *params, size_t nparams, const struct api_param *path_params,
+                          size_t npath)
+{
+    jw_key(w, "get");
+    jw_object_begin(w);
+    jw_kv_string(w, "summary", summary);
+    jw_kv_string(w, "operationId", id);
+    jw_key(w, "parameters");
+    jw_array_begin(w);
+    for (size_t i = 0; i < npath; i++)
+        parameter(w, &path_params[i]);
+    for (size_t i = 0; i < nparams; i++)
+        parameter(w, &params[i]);
+    jw_array_end(w);
+    jw_key(w, "responses");
+    jw_object_begin(w);
+    jw_key(w, "200");
+    jw_object_begin(w);
+    jw_kv_string(w, "description", "OK");
+    jw_key(w, "content");
+    jw_object_begin(w);
+    jw_key(w, media);
+    jw_object_begin(w);
+    jw_object_end(w);
+    jw_object_end(w);
+    jw_object_end(w);
+    static const char *const errors[][2] = {{"400", "Bad request: the description says what and where"},
+                                            {"401", "Unknown or revoked API key"},
+                                            {"404", "No such resource (or not visible to the caller)"},
+                                            {"503", "The database is unavailable"}};
+    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++) {
+        jw_key(w, errors[i][0]);
+        jw_object_begin(w);
+        jw_kv_string(w, "description", errors[i][1]);
+        jw_object_end(w);
+    }
+    jw_object_end(w);
+    jw_object_end(w);
+}
+
+enum jm_status route_api(struct http_request *req, struct http_response *res, struct err *e)
+{
+    PGconn *conn = http_db(req, e);
+    if (!conn)
+        return e->code;
+    PGresult *r = db_query(conn, "SELECT name FROM jumeau.datasets ORDER BY name", 0, NULL, e);
+    if (!r)
+        return e->code;
+    res->content_type = "application/vnd.oai.openapi+json;version=3.0";
+    struct jw w;
+    jw_init(&w, &res->body);
+    jw_object_begin(&w);
+    jw_kv_string(&w, "openapi", "3.0.3");
+    jw_key(&w, "info");
+    jw_object_begin(&w);
+    jw_kv_string(&w, "title", "jumeau");
+    jw_kv_string(&w, "version", JUMEAU_VERSION);
+    jw_kv_string(&w, "description", "The digital twin of the city: OGC API – Features over its datasets.");
+    jw_object_end(&w);
+    jw_key(&w, "servers");
+    jw_array_begin(&w);
+    jw_object_begin(&w);
+    jw_kv_string(&w, "url", req->base_url);
+    jw_object_end(&w);
+    jw_array_end(&w);
+    jw_key(&w, "components");
+    jw_object_begin(&w);
+    jw_key(&w, "securitySchemes");
+    jw_object_begin(&w);
+    jw_key(&w, "apiKey");
+    jw_object_begin(&w);
+    jw_kv_string(&w, "type", "http");
+    jw_kv_string(&w, "scheme", "bearer");
+    jw_object_end(&w);
+    jw_object_end(&w);
+    jw_object_end(&w);
+    jw_key(&w, "paths");
+    jw_object_begin(&w);
+    static const struct api_param none[1] = {{NULL, NULL, NULL, NULL}};
+    static const struct {
+        const char *path, *summary, *id, *media;
+    } plain[] = {
+        {"/", "Landing page", "getLandingPage", "application/json"},
+        {"/conformance", "Conformance classes", "getConformance", "application/json"},
+        {"/collections", "The collections (datasets) the caller may see", "getCollections", "application/json"},
+        {"/api", "This document", "getApi", "application/vnd.oai.openapi+json;version=3.0"},
+        {"/health", "Liveness and database status", "getHealth", "application/json"},
+    };
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        jw_key(&w, plain[i].path);
+        jw_object_begin(&w);
+        get_operation(&w, plain[i].summary, plain[i].id, plain[i].media, none, 0, none, 0);
+        jw_object_end(&w);
+    }
+    /* one set of paths per collection, as OGC API – Features recommends */
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *name = PQgetvalue(r, i, 0);
+        static const struct api_param fid[] = {{"featureId", "path", "integer", "The feature's id."}};
+        char path[256], id[160];
+        snprintf(path, sizeof path, "/collections/%s", name);
+        snprintf(id, sizeof id, "describe_%s", name);
+        jw_key(&w, path);
+        jw_object_begin(&w);
+        get_operation(&w, "The collection", id, "application/json", none, 0, none, 0);
+        jw_object_end(&w);
+        snprintf(path, sizeof path, "/collections/%s/items", name);
+        snprintf(id, sizeof id, "getFeatures_%s", name);
+        jw_key(&w, path);
+        jw_object_begin(&w);
+        get_operation(&w, "Features of the collection", id, "application/geo+json", item_params,
+                      sizeof item_params / sizeof item_params[0], none, 0);
+        jw_object_end(&w);
+        snprintf(path, sizeof path, "/collections/%s/items/{featureId}", name);
+        snprintf(id, sizeof id, "getFeature_%s", name);
+        jw_key(&w, path);
+        jw_object_begin(&w);
+        get_operation(&w, "One feature", id, "application/geo+json", none, 0, fid, 1);
+        jw_object_end(&w);
+        snprintf(path, sizeof path, "/collections/%s/queryables", name);
+        snprintf(id, sizeof id, "getQueryables_%s", name);
+        jw_key(&w, path);
+        jw_object_begin(&w);
+        get_operation(&w, "What a filter may use", id, "application/schema+json", none, 0, none, 0);
+        jw_object_end(&w);
+    }
+    PQclear(r);
+    jw_object_end(&w);
+    jw_object_end(&w);
+    return jw_finish(&w) ? JM_OK : err_set(e, JM_EINTERNAL, "JSON encoding failed");
+}
