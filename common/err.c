@@ -60,6 +60,7 @@ static const struct {
     [JM_EEXISTS] = {"exists", 1},
     [JM_ELIMIT] = {"limit-exceeded", 1},
     [JM_EDENIED] = {"denied", 1},
+    [JM_EAUTH] = {"unauthorized", 1},
     [JM_EENV] = {"environment", 2},
     [JM_EDB] = {"database", 2},
     [JM_EINTERNAL] = {"internal", 2},

@@ -21,6 +21,7 @@ enum jm_status {
     JM_EEXISTS,   /* it exists already and the caller did not ask to replace it. Exit 1, HTTP 409. */
     JM_ELIMIT,    /* a cap was exceeded (size, count, depth). Exit 1, HTTP 413/400. */
     JM_EDENIED,   /* the caller may not see or do this. Exit 1, HTTP 403 (404 where existence is secret). */
+    JM_EAUTH,     /* the caller's credentials are wrong (unknown or revoked key). Exit 1, HTTP 401. */
     /* The environment is wrong: database down, disk full, port in use. Exit 2, HTTP 503/500. */
     JM_EENV,
     JM_EDB,       /* the database failed or is unreachable. Exit 2, HTTP 503. */

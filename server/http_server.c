@@ -77,20 +77,20 @@ PGconn *http_db(struct http_request *req, struct err *e)
 /* ---- authentication ---------------------------------------------------------------- */
 
 /* Bearer KEY → the key's holder and role; no header → anonymous. A wrong or revoked key is
- * JM_EDENIED (401): a caller who sent a key must know it did not work. */
+ * JM_EAUTH (401): a caller who sent a key must know it did not work. */
 static enum jm_status authenticate(struct http_request *req, struct err *e)
 {
     const char *header = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (!header)
         return JM_OK;
     if (strncasecmp(header, "Bearer ", 7) != 0)
-        return err_set(e, JM_EDENIED, "the Authorization header must be 'Bearer KEY'");
+        return err_set(e, JM_EAUTH, "the Authorization header must be 'Bearer KEY'");
     const char *key = header + 7;
     while (*key == ' ')
         key++;
     size_t n = strlen(key);
     if (n == 0 || n > 200)
-        return err_set(e, JM_EDENIED, "unknown or revoked API key");
+        return err_set(e, JM_EAUTH, "unknown or revoked API key");
     char hash[65];
     struct sha256 s;
     sha256_init(&s);
@@ -108,7 +108,7 @@ static enum jm_status authenticate(struct http_request *req, struct err *e)
     }
     enum jm_status rc = JM_OK;
     if (PQntuples(r) == 0) {
-        rc = err_set(e, JM_EDENIED, "unknown or revoked API key");
+        rc = err_set(e, JM_EAUTH, "unknown or revoked API key");
     } else {
         req->principal = arena_strdup(&req->arena, PQgetvalue(r, 0, 0));
         req->internal = strcmp(PQgetvalue(r, 0, 1), "internal") == 0;
@@ -218,7 +218,8 @@ int http_status_for(enum jm_status code)
     case JM_ENOTFOUND: return 404;
     case JM_EEXISTS: return 409;
     case JM_ELIMIT: return 413;
-    case JM_EDENIED: return 401;
+    case JM_EDENIED: return 403;
+    case JM_EAUTH: return 401;
     case JM_EDB: return 503;
     case JM_ENOTYET: return 501;
     case JM_EENV:
