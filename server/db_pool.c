@@ -79,6 +79,9 @@ PGconn *db_pool_checkout(struct db_pool *p, int timeout_ms, struct err *e)
         if (!conn) {
             log_warn("database unavailable: %s", ce.msg);
             err_set(e, JM_EDB, "the database is unavailable");
+        } else {
+            /* a request that runs away is stopped by the database itself (413 to the client) */
+            PQclear(PQexec(conn, "SET statement_timeout = '15s'; SET idle_in_transaction_session_timeout = '60s'"));
         }
     }
     pthread_mutex_lock(&p->lock);

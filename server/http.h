@@ -33,6 +33,7 @@ struct http_request {
     bool db_broken;
     bool role_set;            /* SET ROLE done on req->db: RESET before it goes back */
     bool internal;            /* the caller is staff: closed attributes may be shown */
+    int route;                /* index of the matched route in http_routes, -1 before */
     double started;
 };
 
@@ -71,6 +72,9 @@ struct http_route {
     http_handler handler;
     const char *name;     /* a stable label for metrics and logs */
 };
+
+/* /metrics, in Prometheus text format: requests and latency per route, the database pool. */
+enum jm_status route_metrics(struct http_request *req, struct http_response *res, struct err *e);
 
 /* The routing table (server/routes.c). */
 extern const struct http_route http_routes[];

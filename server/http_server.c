@@ -4,6 +4,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,10 +31,84 @@ enum {
     MAX_URL_LENGTH = 8192,
 };
 
+/* Latency buckets of the /metrics histogram, in seconds (Prometheus convention). */
+static const double latency_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
+#define NBUCKETS (sizeof latency_buckets / sizeof latency_buckets[0])
+#define MAX_ROUTES 64
+
+/* Counters of one route, updated by every worker thread without locks. */
+struct route_metrics {
+    atomic_ulong by_class[6];            /* 1xx … 5xx, [0] unused */
+    atomic_ulong buckets[NBUCKETS + 1];  /* cumulative at write time; the last is +Inf */
+    atomic_ullong microseconds;
+};
+
 struct server {
     struct db_pool pool;
     bool access_log;
+    struct route_metrics metrics[MAX_ROUTES + 1]; /* by route index; the last: no route matched */
 };
+
+static void observe(struct server *srv, int route, int status, double seconds)
+{
+    struct route_metrics *m = &srv->metrics[route >= 0 && route < MAX_ROUTES ? route : MAX_ROUTES];
+    int cls = status / 100;
+    if (cls >= 1 && cls <= 5)
+        atomic_fetch_add(&m->by_class[cls], 1);
+    size_t b = 0;
+    while (b < NBUCKETS && seconds > latency_buckets[b])
+        b++;
+    atomic_fetch_add(&m->buckets[b], 1);
+    atomic_fetch_add(&m->microseconds, (unsigned long long)(seconds * 1e6));
+}
+
+enum jm_status route_metrics(struct http_request *req, struct http_response *res, struct err *e)
+{
+    (void)e;
+    struct server *srv = req->server;
+    struct buf *out = &res->body;
+    res->content_type = "text/plain; version=0.0.4";
+    res->cache_control = "no-store";
+    buf_puts(out, "# HELP jumeau_http_requests_total HTTP requests by route and status class.\n"
+                  "# TYPE jumeau_http_requests_total counter\n");
+    for (int i = 0; i <= http_routes_count && i <= MAX_ROUTES; i++) {
+        const char *name = i < http_routes_count ? http_routes[i].name : "unmatched";
+        for (int c = 1; c <= 5; c++) {
+            unsigned long n = atomic_load(&srv->metrics[i < http_routes_count ? i : MAX_ROUTES].by_class[c]);
+            if (n)
+                buf_printf(out, "jumeau_http_requests_total{route=\"%s\",status=\"%dxx\"} %lu\n", name, c, n);
+        }
+    }
+    buf_puts(out, "# HELP jumeau_http_request_duration_seconds Time to answer, by route.\n"
+                  "# TYPE jumeau_http_request_duration_seconds histogram\n");
+    for (int i = 0; i <= http_routes_count && i <= MAX_ROUTES; i++) {
+        const struct route_metrics *m = &srv->metrics[i < http_routes_count ? i : MAX_ROUTES];
+        const char *name = i < http_routes_count ? http_routes[i].name : "unmatched";
+        unsigned long cumulative = 0;
+        for (size_t b = 0; b <= NBUCKETS; b++) {
+            cumulative += atomic_load(&m->buckets[b]);
+            if (b < NBUCKETS)
+                buf_printf(out, "jumeau_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %lu\n", name,
+                           latency_buckets[b], cumulative);
+            else
+                buf_printf(out, "jumeau_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %lu\n", name,
+                           cumulative);
+        }
+        buf_printf(out, "jumeau_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", name,
+                   (double)atomic_load(&m->microseconds) / 1e6);
+        buf_printf(out, "jumeau_http_request_duration_seconds_count{route=\"%s\"} %lu\n", name, cumulative);
+    }
+    int open, busy;
+    db_pool_counts(&srv->pool, &open, &busy);
+    buf_printf(out,
+               "# HELP jumeau_db_connections Database connections of the pool.\n"
+               "# TYPE jumeau_db_connections gauge\n"
+               "jumeau_db_connections{state=\"open\"} %d\n"
+               "jumeau_db_connections{state=\"busy\"} %d\n"
+               "jumeau_db_connections{state=\"max\"} %d\n",
+               open, busy, srv->pool.size);
+    return JM_OK;
+}
 
 /* ---- request accessors ------------------------------------------------------------- */
 
@@ -380,6 +455,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)res->status, r);
     MHD_destroy_response(r);
+    observe(req->server, req->route, res->status, progress_now() - req->started);
     if (req->server->access_log) {
         /* one line per request: method path status bytes ms principal */
         double ms = (progress_now() - req->started) * 1000.0;
@@ -422,6 +498,7 @@ static void dispatch(struct http_request *req, struct http_response *res)
         if (strcmp(route->method, req->method) != 0)
             continue;
         memcpy(req->params, params, sizeof params);
+        req->route = i;
         enum jm_status rc = route->handler(req, res, &e);
         if (rc) {
             if (rc >= JM_EENV)
@@ -459,6 +536,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->started = progress_now();
         req->principal = "anonymous";
         req->db_role = "jumeau_open";
+        req->route = -1;
         *state = req;
         return MHD_YES;
     }
@@ -574,14 +652,21 @@ static int open_listener(const struct config *cfg, struct err *e)
 
 enum jm_status server_run(const struct config *cfg, const char *conninfo, bool access_log, struct err *e)
 {
-    struct server srv = {.access_log = access_log};
+    /* on the heap: the route counters make it too large for a stack */
+    struct server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return err_set(e, JM_EINTERNAL, "out of memory");
+    srv->access_log = access_log;
     int pool_size = cfg->threads * 2;
-    enum jm_status rc = db_pool_init(&srv.pool, conninfo, pool_size, e);
-    if (rc)
+    enum jm_status rc = db_pool_init(&srv->pool, conninfo, pool_size, e);
+    if (rc) {
+        free(srv);
         return rc;
+    }
     int fd = open_listener(cfg, e);
     if (fd < 0) {
-        db_pool_cleanup(&srv.pool);
+        db_pool_cleanup(&srv->pool);
+        free(srv);
         return e ? e->code : JM_EENV;
     }
     /* the stop signals are taken by sigwait below, never by a worker thread */
@@ -593,14 +678,15 @@ enum jm_status server_run(const struct config *cfg, const char *conninfo, bool a
     signal(SIGPIPE, SIG_IGN);
 
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, &srv,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
     if (!d) {
         close(fd);
-        db_pool_cleanup(&srv.pool);
+        db_pool_cleanup(&srv->pool);
+        free(srv);
         return err_set(e, JM_EENV, "cannot start the HTTP server on %s:%d", cfg->listen_host, cfg->listen_port);
     }
     log_info("serving on http://%s:%d/", cfg->listen_host, cfg->listen_port);
@@ -624,6 +710,7 @@ enum jm_status server_run(const struct config *cfg, const char *conninfo, bool a
         usleep(100 * 1000);
     }
     MHD_stop_daemon(d);
-    db_pool_cleanup(&srv.pool);
+    db_pool_cleanup(&srv->pool);
+    free(srv);
     return JM_OK;
 }

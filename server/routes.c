@@ -6,6 +6,7 @@
 const struct http_route http_routes[] = {
     {"GET", "/", route_landing, "landing"},
     {"GET", "/health", route_health, "health"},
+    {"GET", "/metrics", route_metrics, "metrics"},
     {"GET", "/collections", route_collections, "collections"},
     {"GET", "/conformance", route_conformance, "conformance"},
     {"GET", "/api", route_api, "api"},
