@@ -202,7 +202,7 @@ static enum jm_status parse_limits(struct http_request *req, long *limit, long *
 /* bbox=minx,miny,maxx,maxy (or 6 values with heights, which are ignored), in bbox-crs. */
 static enum jm_status parse_bbox(const char *text, double v[4], struct err *e)
 {
-    double all[6];
+    double all[6] = {0};
     int n = 0;
     char item[64];
     for (const char *p = text; n < 7;) {
@@ -272,7 +272,7 @@ static enum jm_status from_where(struct http_request *req, PGconn *conn, const s
     }
     const char *bbox = http_query(req, "bbox");
     if (bbox) {
-        double v[4];
+        double v[4] = {0};
         struct crs bc;
         enum jm_status rc = parse_bbox(bbox, v, e);
         if (!rc)
