@@ -34,6 +34,7 @@ struct http_request {
     bool role_set;            /* SET ROLE done on req->db: RESET before it goes back */
     bool internal;            /* the caller is staff: closed attributes may be shown */
     int route;                /* index of the matched route in http_routes, -1 before */
+    size_t body_bytes;        /* bytes of request body received */
     double started;
 };
 

@@ -26,6 +26,7 @@
 enum {
     REQUEST_ARENA_CAP = 64 << 20,   /* bytes a request may allocate */
     RESPONSE_BODY_CAP = 256 << 20,  /* bytes of a response body */
+    REQUEST_BODY_CAP = 1 << 20,     /* bytes of a request body */
     DB_CHECKOUT_TIMEOUT_MS = 10000,
     CONNECTION_TIMEOUT_S = 30,      /* idle client connections are closed after this */
     MAX_URL_LENGTH = 8192,
@@ -519,6 +520,22 @@ static void dispatch(struct http_request *req, struct http_response *res)
     }
 }
 
+static enum MHD_Result add_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    size_t *total = cls;
+    *total += strlen(key) + (value ? strlen(value) : 0) + 2;
+    return MHD_YES;
+}
+
+/* The length of the path and its query, as the client sent them (near enough: decoded). */
+static size_t url_length(struct MHD_Connection *conn, const char *path)
+{
+    size_t total = strlen(path);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_length, &total);
+    return total;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_size, void **state)
 {
@@ -541,7 +558,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_size) {
-        *upload_size = 0; /* no route takes a body yet: discard it */
+        /* no route takes a body yet: it is counted and dropped, and a large one refused */
+        req->body_bytes += *upload_size;
+        *upload_size = 0;
         return MHD_YES;
     }
     req->head_only = strcmp(method, "HEAD") == 0;
@@ -565,9 +584,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         MHD_destroy_response(r);
         buf_cleanup(&res.body);
         return ok;
-    } else if (strlen(url) > MAX_URL_LENGTH) {
+    } else if (url_length(conn, url) > MAX_URL_LENGTH) {
         error_body(&res, JM_ELIMIT, "the URL is too long");
         res.status = 414;
+    } else if (req->body_bytes > REQUEST_BODY_CAP) {
+        error_body(&res, JM_ELIMIT, "the request body is too large");
     } else {
         struct err ae;
         err_clear(&ae);

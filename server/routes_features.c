@@ -249,18 +249,36 @@ static const char *param_double(struct query *q, double v)
     return param(q, arena_strdup(q->arena, text));
 }
 
+/* The collection as one relation "t": the dataset's table, with the closed attributes joined
+ * for an internal caller, so that filters, sorting and properties name columns alone. */
+static void source_relation(const struct collection *c, struct buf *out)
+{
+    if (!c->has_closed) {
+        buf_puts(out, "data.");
+        db_quote_ident(out, c->name);
+        buf_puts(out, " t");
+        return;
+    }
+    buf_puts(out, "(SELECT d.*");
+    for (int i = 0; i < c->ncolumns; i++) {
+        if (!c->columns[i].closed)
+            continue;
+        buf_puts(out, ", k.");
+        db_quote_ident(out, c->columns[i].name);
+    }
+    buf_puts(out, " FROM data.");
+    db_quote_ident(out, c->name);
+    buf_puts(out, " d LEFT JOIN closed.");
+    db_quote_ident(out, c->name);
+    buf_puts(out, " k ON k.id = d.id) t");
+}
+
 /* The FROM and WHERE of an items query; bbox in its CRS; `fid` for one item. */
 static enum jm_status from_where(struct http_request *req, PGconn *conn, const struct collection *c, struct query *q,
                                  const char *fid, struct err *e)
 {
-    buf_puts(&q->sql, " FROM data.");
-    db_quote_ident(&q->sql, c->name);
-    buf_puts(&q->sql, " t");
-    if (c->has_closed) {
-        buf_puts(&q->sql, " LEFT JOIN closed.");
-        db_quote_ident(&q->sql, c->name);
-        buf_puts(&q->sql, " c USING (id)");
-    }
+    buf_puts(&q->sql, " FROM ");
+    source_relation(c, &q->sql);
     buf_puts(&q->sql, " WHERE true");
     if (fid) {
         long long id;
@@ -308,8 +326,6 @@ static enum jm_status properties_expr(struct http_request *req, const struct col
     const char *wanted = http_query(req, "properties");
     if (!wanted) {
         buf_puts(out, "(to_jsonb(t) - 'geom' - 'id')");
-        if (c->has_closed)
-            buf_puts(out, " || coalesce(to_jsonb(c) - 'id', '{}')");
         return JM_OK;
     }
     buf_puts(out, "jsonb_build_object(");
@@ -323,7 +339,7 @@ static enum jm_status properties_expr(struct http_request *req, const struct col
         if (len) {
             if (++n > MAX_PROPERTIES / 2)
                 return err_set(e, JM_ELIMIT, "properties: at most %d names", MAX_PROPERTIES / 2);
-            buf_printf(out, "%s%s::text, %s.", n > 1 ? ", " : "", param(q, col->name), col->closed ? "c" : "t");
+            buf_printf(out, "%s%s::text, t.", n > 1 ? ", " : "", param(q, col->name));
             db_quote_ident(out, col->name);
         }
         p += len + (p[len] == ',');
@@ -350,7 +366,7 @@ static enum jm_status order_by(struct http_request *req, const struct collection
         if (!col)
             return err_set(e, JM_EINPUT, "sortby: '%.*s' is not a property of '%s'", (int)(nlen > 64 ? 64 : nlen), name,
                            c->name);
-        buf_printf(out, "%s.", col->closed ? "c" : "t");
+        buf_puts(out, "t.");
         db_quote_ident(out, col->name);
         buf_printf(out, " %s NULLS LAST, ", dir);
         p += len + (p[len] == ',');
@@ -420,15 +436,10 @@ static enum jm_status features(struct http_request *req, struct http_response *r
                    param(&q, arena_printf(&req->arena, "%ld", offset)));
     buf_printf(&q.sql,
                ") SELECT json_build_object('type', 'Feature', 'id', t.id, 'geometry', ST_AsGeoJSON(%s, %d)::json,"
-               " 'properties', %s)::text FROM page JOIN data.",
+               " 'properties', %s)::text FROM page JOIN ",
                geom, geom_digits, buf_str(&props));
-    db_quote_ident(&q.sql, c.name);
-    buf_puts(&q.sql, " t ON t.id = page.id");
-    if (c.has_closed) {
-        buf_puts(&q.sql, " LEFT JOIN closed.");
-        db_quote_ident(&q.sql, c.name);
-        buf_puts(&q.sql, " c ON c.id = t.id");
-    }
+    source_relation(&c, &q.sql);
+    buf_puts(&q.sql, " ON t.id = page.id");
     buf_puts(&q.sql, buf_str(&order));
     if (q.sql.overflow || where.overflow) {
         rc = err_set(e, JM_ELIMIT, "the request is too large");

@@ -51,6 +51,15 @@ run_status ogrinfo -ro -q "OAPIF:$BASE"
 check_contains "ogrinfo OAPIF lists the open collection" "serve_open" "$OUT"
 check_not_contains "ogrinfo OAPIF hides the closed collection" "serve_closed" "$OUT"
 
+# Limits a client controls: a long URL, a large body, large headers.
+check_eq "a 20 KB URL is 414" "414" "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/collections?x=$(head -c 20000 /dev/zero | tr '\0' a)")"
+head -c 3000000 /dev/zero > "$SCRATCH/big.bin"
+check_eq "a 3 MB body is 413" "413" "$(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$SCRATCH/big.bin" "$BASE/collections")"
+big_header=$(head -c 100000 /dev/zero | tr '\0' a)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $big_header" "$BASE/collections")
+check_eq "a 100 KB header is refused with a 4xx" "4" "${code:0:1}"
+check_eq "the server still answers" "200" "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/health")"
+
 # The access log: one line per request.
 check_contains "access log line" "GET /collections 200" "$(cat "$SCRATCH/serve.log")"
 
