@@ -102,10 +102,17 @@ static void write_collection(struct http_request *req, struct jw *w, PGresult *r
         jw_object_end(w);
         jw_object_end(w);
     }
+    /* the storage CRS, then the ones a municipality's tools use (any EPSG code PostGIS knows
+     * works; these are the ones worth listing) */
+    static const char *const common_crs[] = {"4326", "4258", "3857", "31370", "3812", "2154", "25831", "25832"};
+    const char *storage = PQgetvalue(r, row, 6);
     jw_key(w, "crs");
     jw_array_begin(w);
     jw_string(w, CRS84);
-    jw_string(w, arena_printf(a, "http://www.opengis.net/def/crs/EPSG/0/%s", PQgetvalue(r, row, 6)));
+    jw_string(w, arena_printf(a, "http://www.opengis.net/def/crs/EPSG/0/%s", storage));
+    for (size_t i = 0; i < sizeof common_crs / sizeof common_crs[0]; i++)
+        if (strcmp(common_crs[i], storage) != 0)
+            jw_string(w, arena_printf(a, "http://www.opengis.net/def/crs/EPSG/0/%s", common_crs[i]));
     jw_array_end(w);
     jw_kv_string(w, "storageCrs", arena_printf(a, "http://www.opengis.net/def/crs/EPSG/0/%s", PQgetvalue(r, row, 6)));
     /* jumeau's own metadata, for the viewer's layer panel */
@@ -122,6 +129,8 @@ static void write_collection(struct http_request *req, struct jw *w, PGresult *r
     link(w, arena_printf(a, "%s/collections/%s", req->base_url, name), "self", "application/json", NULL);
     link(w, arena_printf(a, "%s/collections/%s/items", req->base_url, name), "items", "application/geo+json",
          "The features");
+    link(w, arena_printf(a, "%s/collections/%s/queryables", req->base_url, name),
+         "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "What a filter may use");
     jw_array_end(w);
     jw_object_end(w);
 }
