@@ -48,8 +48,13 @@ echo "jumeau items (wrk, 16 connections): $server_rps req/s, p50 $server_p50, p9
 echo "same SQL (pgbench, 16 clients):     $db_tps tx/s, mean latency $db_lat ms"
 awk -v a="$server_rps" -v b="$db_tps" 'BEGIN {printf "ratio of throughputs db/server: %.2f (target <= 1.2)\n", b / a}'
 
-# memory after many requests
-for _ in $(seq 4); do wrk -t 2 -c 16 -d 5s "$url" >/dev/null; done
+# memory after many requests: small pages, until 100,000 have been answered
+small="http://127.0.0.1:$port/collections/b/items?limit=1"
+for _ in $(seq 30); do
+    done_so_far=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/jumeau_http_requests_total\{route="items"/ {s += $2} END {print s + 0}')
+    [ "$done_so_far" -ge 100000 ] && break
+    wrk -t 2 -c 16 -d 5s "$small" >/dev/null
+done
 n=$(curl -s "http://127.0.0.1:$port/metrics" | awk -F' ' '/jumeau_http_requests_total\{route="items"/ {s += $2} END {print s}')
 rss_n=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 echo "server RSS after 1,000 requests: $((rss_1k / 1024)) MiB; after $n requests: $((rss_n / 1024)) MiB"
