@@ -62,6 +62,9 @@ void cli_print_usage(const char *usage, const char *summary, const struct cli_op
  * applies migrations). */
 enum jm_status cli_db_ready(struct cli_ctx *ctx, struct db_target *t, struct err *e);
 
+/* "cli:<user>": who did it, for the audit log. */
+void cli_principal(char *out, size_t size);
+
 /* Subcommands. Each returns a status; main() prints the error and maps it to an exit code. */
 enum jm_status cmd_db(struct cli_ctx *ctx, struct err *e);
 enum jm_status cmd_import(struct cli_ctx *ctx, struct err *e);

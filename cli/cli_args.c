@@ -1,4 +1,6 @@
+#include <pwd.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cli.h"
@@ -74,6 +76,12 @@ void cli_print_usage(const char *usage, const char *summary, const struct cli_op
         }
     }
     printf("\nglobal options: --db URL, --home DIR, -v/--verbose, -q/--quiet, --help, --version\n");
+}
+
+void cli_principal(char *out, size_t size)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    snprintf(out, size, "cli:%.59s", pw ? pw->pw_name : "unknown");
 }
 
 enum jm_status cli_begin(struct cli_ctx *ctx, const struct cli_help *help, struct cli_parsed *p, struct err *e)

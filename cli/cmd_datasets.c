@@ -1,5 +1,4 @@
 /* jumeau datasets list | show NAME | set NAME KEY=VALUE… | drop NAME */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +34,8 @@ static const struct settable {
 
 static void audit(PGconn *conn, const char *action, const char *name, const char *detail)
 {
-    char user[64] = "cli";
-    struct passwd *pw = getpwuid(geteuid());
-    if (pw)
-        snprintf(user, sizeof user, "cli:%.59s", pw->pw_name);
+    char user[64];
+    cli_principal(user, sizeof user);
     const char *params[] = {user, action, name, detail};
     db_exec(conn, "INSERT INTO jumeau.audit_log (principal, action, target, detail) VALUES ($1, $2, $3, $4::jsonb)", 4,
             params, NULL);

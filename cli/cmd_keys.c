@@ -1,6 +1,5 @@
 /* jumeau keys add NAME --role partner|internal | list | revoke NAME */
 #include <openssl/rand.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,12 +18,6 @@ static const char summary[] =
     "add     make a key for a partner or a member of staff; it is printed once, only its hash is kept\n"
     "list    the keys: name, role, created, revoked\n"
     "revoke  stop a key from working (at once, on every server)";
-
-static void principal(char *out, size_t size)
-{
-    struct passwd *pw = getpwuid(geteuid());
-    snprintf(out, size, "cli:%.59s", pw ? pw->pw_name : "unknown");
-}
 
 /* A key: "jmk_" and 43 characters of base64url over 32 random bytes (256 bits). */
 static enum jm_status new_key(char out[64], struct err *e)
@@ -75,7 +68,7 @@ enum jm_status cmd_keys(struct cli_ctx *ctx, struct err *e)
     if (!conn)
         return JM_EDB;
     char who[64];
-    principal(who, sizeof who);
+    cli_principal(who, sizeof who);
     if (strcmp(action, "add") == 0) {
         char key[64], hash[65];
         if (!(rc = new_key(key, e))) {

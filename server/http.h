@@ -61,6 +61,10 @@ const char *http_url_with(struct http_request *req, const char *name, const char
  * first such name in *unknown. */
 bool http_query_unknown(struct http_request *req, const char *const *known, const char **unknown);
 
+struct jw;
+/* Writes an OGC API link object {href, rel, type[, title]} (title may be NULL). */
+void http_json_link(struct jw *w, const char *href, const char *rel, const char *type, const char *title);
+
 /* The HTTP status for an error code, as the API documents it. */
 int http_status_for(enum jm_status code);
 

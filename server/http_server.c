@@ -304,6 +304,17 @@ int http_status_for(enum jm_status code)
     }
 }
 
+void http_json_link(struct jw *w, const char *href, const char *rel, const char *type, const char *title)
+{
+    jw_object_begin(w);
+    jw_kv_string(w, "href", href);
+    jw_kv_string(w, "rel", rel);
+    jw_kv_string(w, "type", type);
+    if (title)
+        jw_kv_string(w, "title", title);
+    jw_object_end(w);
+}
+
 /* ---- routing ----------------------------------------------------------------------- */
 
 bool http_route_match(const char *pattern, const char *path, struct arena *arena,

@@ -158,32 +158,29 @@ enum jm_status route_api(struct http_request *req, struct http_response *res, st
     for (int i = 0; i < PQntuples(r); i++) {
         const char *name = PQgetvalue(r, i, 0);
         static const struct api_param fid[] = {{"featureId", "path", "integer", "The feature's id."}};
-        char path[256], id[160];
-        snprintf(path, sizeof path, "/collections/%s", name);
-        snprintf(id, sizeof id, "describe_%s", name);
-        jw_key(&w, path);
-        jw_object_begin(&w);
-        get_operation(&w, "The collection", id, "application/json", none, 0, none, 0);
-        jw_object_end(&w);
-        snprintf(path, sizeof path, "/collections/%s/items", name);
-        snprintf(id, sizeof id, "getFeatures_%s", name);
-        jw_key(&w, path);
-        jw_object_begin(&w);
-        get_operation(&w, "Features of the collection", id, "application/geo+json", item_params,
-                      sizeof item_params / sizeof item_params[0], none, 0);
-        jw_object_end(&w);
-        snprintf(path, sizeof path, "/collections/%s/items/{featureId}", name);
-        snprintf(id, sizeof id, "getFeature_%s", name);
-        jw_key(&w, path);
-        jw_object_begin(&w);
-        get_operation(&w, "One feature", id, "application/geo+json", none, 0, fid, 1);
-        jw_object_end(&w);
-        snprintf(path, sizeof path, "/collections/%s/queryables", name);
-        snprintf(id, sizeof id, "getQueryables_%s", name);
-        jw_key(&w, path);
-        jw_object_begin(&w);
-        get_operation(&w, "What a filter may use", id, "application/schema+json", none, 0, none, 0);
-        jw_object_end(&w);
+        static const struct {
+            const char *suffix, *summary, *id, *media;
+            const struct api_param *query;
+            size_t nquery;
+            const struct api_param *path;
+            size_t npath;
+        } per_collection[] = {
+            {"", "The collection", "describe", "application/json", none, 0, none, 0},
+            {"/items", "Features of the collection", "getFeatures", "application/geo+json", item_params,
+             sizeof item_params / sizeof item_params[0], none, 0},
+            {"/items/{featureId}", "One feature", "getFeature", "application/geo+json", none, 0, fid, 1},
+            {"/queryables", "What a filter may use", "getQueryables", "application/schema+json", none, 0, none, 0},
+        };
+        for (size_t k = 0; k < sizeof per_collection / sizeof per_collection[0]; k++) {
+            char path[256], id[160];
+            snprintf(path, sizeof path, "/collections/%s%s", name, per_collection[k].suffix);
+            snprintf(id, sizeof id, "%s_%s", per_collection[k].id, name);
+            jw_key(&w, path);
+            jw_object_begin(&w);
+            get_operation(&w, per_collection[k].summary, id, per_collection[k].media, per_collection[k].query,
+                          per_collection[k].nquery, per_collection[k].path, per_collection[k].npath);
+            jw_object_end(&w);
+        }
     }
     PQclear(r);
     jw_object_end(&w);

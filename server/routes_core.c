@@ -10,17 +10,6 @@
 
 #define CRS84 "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
-static void link(struct jw *w, const char *href, const char *rel, const char *type, const char *title)
-{
-    jw_object_begin(w);
-    jw_kv_string(w, "href", href);
-    jw_kv_string(w, "rel", rel);
-    jw_kv_string(w, "type", type);
-    if (title)
-        jw_kv_string(w, "title", title);
-    jw_object_end(w);
-}
-
 enum jm_status route_landing(struct http_request *req, struct http_response *res, struct err *e)
 {
     (void)e;
@@ -32,13 +21,13 @@ enum jm_status route_landing(struct http_request *req, struct http_response *res
     jw_kv_string(&w, "description", "The digital twin of the city: datasets as OGC API collections");
     jw_key(&w, "links");
     jw_array_begin(&w);
-    link(&w, arena_printf(a, "%s/", req->base_url), "self", "application/json", "This document");
-    link(&w, arena_printf(a, "%s/api", req->base_url), "service-desc", "application/vnd.oai.openapi+json;version=3.0",
+    http_json_link(&w, arena_printf(a, "%s/", req->base_url), "self", "application/json", "This document");
+    http_json_link(&w, arena_printf(a, "%s/api", req->base_url), "service-desc", "application/vnd.oai.openapi+json;version=3.0",
          "The API definition");
-    link(&w, arena_printf(a, "%s/conformance", req->base_url), "conformance", "application/json",
+    http_json_link(&w, arena_printf(a, "%s/conformance", req->base_url), "conformance", "application/json",
          "Conformance classes");
-    link(&w, arena_printf(a, "%s/collections", req->base_url), "data", "application/json", "The datasets");
-    link(&w, arena_printf(a, "%s/health", req->base_url), "service-status", "application/json", "Health");
+    http_json_link(&w, arena_printf(a, "%s/collections", req->base_url), "data", "application/json", "The datasets");
+    http_json_link(&w, arena_printf(a, "%s/health", req->base_url), "service-status", "application/json", "Health");
     jw_array_end(&w);
     jw_object_end(&w);
     return JM_OK;
@@ -126,10 +115,10 @@ static void write_collection(struct http_request *req, struct jw *w, PGresult *r
     jw_raw(w, PQgetvalue(r, row, 8));
     jw_key(w, "links");
     jw_array_begin(w);
-    link(w, arena_printf(a, "%s/collections/%s", req->base_url, name), "self", "application/json", NULL);
-    link(w, arena_printf(a, "%s/collections/%s/items", req->base_url, name), "items", "application/geo+json",
+    http_json_link(w, arena_printf(a, "%s/collections/%s", req->base_url, name), "self", "application/json", NULL);
+    http_json_link(w, arena_printf(a, "%s/collections/%s/items", req->base_url, name), "items", "application/geo+json",
          "The features");
-    link(w, arena_printf(a, "%s/collections/%s/queryables", req->base_url, name),
+    http_json_link(w, arena_printf(a, "%s/collections/%s/queryables", req->base_url, name),
          "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "What a filter may use");
     jw_array_end(w);
     jw_object_end(w);
@@ -149,7 +138,7 @@ enum jm_status route_collections(struct http_request *req, struct http_response 
     jw_object_begin(&w);
     jw_key(&w, "links");
     jw_array_begin(&w);
-    link(&w, arena_printf(&req->arena, "%s/collections", req->base_url), "self", "application/json",
+    http_json_link(&w, arena_printf(&req->arena, "%s/collections", req->base_url), "self", "application/json",
          "The datasets");
     jw_array_end(&w);
     jw_key(&w, "collections");

@@ -378,17 +378,6 @@ static enum jm_status order_by(struct http_request *req, const struct collection
 static const char *const items_params[] = {"limit", "offset", "bbox", "bbox-crs", "crs", "filter", "filter-lang",
                                            "filter-crs", "sortby", "properties", "datetime", "f", NULL};
 
-static void link(struct jw *w, const char *href, const char *rel, const char *type, const char *title)
-{
-    jw_object_begin(w);
-    jw_kv_string(w, "href", href);
-    jw_kv_string(w, "rel", rel);
-    jw_kv_string(w, "type", type);
-    if (title)
-        jw_kv_string(w, "title", title);
-    jw_object_end(w);
-}
-
 static enum jm_status features(struct http_request *req, struct http_response *res, const char *fid, struct err *e)
 {
     const char *unknown;
@@ -468,8 +457,8 @@ static enum jm_status features(struct http_request *req, struct http_response *r
         struct jw lw;
         jw_init(&lw, &links);
         jw_array_begin(&lw);
-        link(&lw, http_url_with(req, "__none__", NULL), "self", "application/geo+json", NULL);
-        link(&lw, arena_printf(&req->arena, "%s/collections/%s", req->base_url, c.name), "collection",
+        http_json_link(&lw, http_url_with(req, "__none__", NULL), "self", "application/geo+json", NULL);
+        http_json_link(&lw, arena_printf(&req->arena, "%s/collections/%s", req->base_url, c.name), "collection",
              "application/json", c.title);
         jw_array_end(&lw);
         buf_append(&res->body, feature, strlen(feature) - 1);
@@ -505,14 +494,14 @@ static enum jm_status features(struct http_request *req, struct http_response *r
     jw_kv_int(&w, "numberReturned", PQntuples(r));
     jw_key(&w, "links");
     jw_array_begin(&w);
-    link(&w, http_url_with(req, "__none__", NULL), "self", "application/geo+json", "This page");
+    http_json_link(&w, http_url_with(req, "__none__", NULL), "self", "application/geo+json", "This page");
     if (offset + PQntuples(r) < matched && PQntuples(r) > 0)
-        link(&w, http_url_with(req, "offset", arena_printf(&req->arena, "%ld", offset + limit)), "next",
+        http_json_link(&w, http_url_with(req, "offset", arena_printf(&req->arena, "%ld", offset + limit)), "next",
              "application/geo+json", "Next page");
     if (offset > 0)
-        link(&w, http_url_with(req, "offset", arena_printf(&req->arena, "%ld", offset > limit ? offset - limit : 0)),
+        http_json_link(&w, http_url_with(req, "offset", arena_printf(&req->arena, "%ld", offset > limit ? offset - limit : 0)),
              "prev", "application/geo+json", "Previous page");
-    link(&w, arena_printf(&req->arena, "%s/collections/%s", req->base_url, c.name), "collection", "application/json",
+    http_json_link(&w, arena_printf(&req->arena, "%s/collections/%s", req->base_url, c.name), "collection", "application/json",
          c.title);
     jw_array_end(&w);
     jw_object_end(&w);

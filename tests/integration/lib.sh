@@ -78,6 +78,18 @@ run_exit_hooks() {
 }
 trap run_exit_hooks EXIT
 
+# start_server [ARGS…]: jumeau serve on a free loopback port; sets PORT, BASE, PID and
+# SERVER_LOG, stops it when the test ends, waits until it answers
+start_server() {
+    PORT=$(free_port)
+    BASE="http://127.0.0.1:$PORT"
+    SERVER_LOG="$SCRATCH/serve.log"
+    "$JUMEAU_BIN" serve --listen "127.0.0.1:$PORT" "$@" > "$SERVER_LOG" 2>&1 &
+    PID=$!
+    at_exit "kill $PID 2>/dev/null"
+    wait_http "$BASE/health" 30 || fail "the server did not start: $(cat "$SERVER_LOG")"
+}
+
 finish() {
     run_exit_hooks
     echo "$PASSED passed, $FAILED failed"

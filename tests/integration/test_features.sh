@@ -29,12 +29,7 @@ run_status jumeau keys revoke gone1
 check_eq "revoke" 0 "$STATUS"
 check_contains "keys list" "gone1" "$(jumeau keys list)"
 
-PORT=$(free_port)
-BASE="http://127.0.0.1:$PORT"
-"$JUMEAU_BIN" serve --listen "127.0.0.1:$PORT" > "$SCRATCH/serve.log" 2>&1 &
-PID=$!
-at_exit "kill $PID 2>/dev/null"
-wait_http "$BASE/health" 30 || fail "server did not start"
+start_server
 
 get() { curl -s "$@"; }
 as_partner() { curl -s -H "Authorization: Bearer $PARTNER" "$@"; }

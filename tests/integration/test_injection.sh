@@ -4,12 +4,7 @@
 
 jumeau datasets drop inj_b >/dev/null 2>&1
 jumeau import buildings "$DATA/osm/liechtenstein-2013-08-03.osm.pbf" --name inj_b -q
-PORT=$(free_port)
-BASE="http://127.0.0.1:$PORT"
-"$JUMEAU_BIN" serve --listen "127.0.0.1:$PORT" > "$SCRATCH/serve.log" 2>&1 &
-PID=$!
-at_exit "kill $PID 2>/dev/null"
-wait_http "$BASE/health" 30 || fail "server did not start"
+start_server
 
 payloads=(
     "'" "\"" "';--" "1;DROP TABLE jumeau.datasets" "1 OR 1=1" "' OR '1'='1" "1) UNION SELECT key_hash FROM jumeau.api_keys--"

@@ -4,11 +4,7 @@
 
 jumeau datasets drop outage_b >/dev/null 2>&1
 jumeau import buildings "$DATA/osm/liechtenstein-2013-08-03.osm.pbf" --name outage_b -q
-PORT=$(free_port)
-BASE="http://127.0.0.1:$PORT"
-"$JUMEAU_BIN" serve --listen "127.0.0.1:$PORT" > "$SCRATCH/serve.log" 2>&1 &
-PID=$!
-at_exit "kill $PID 2>/dev/null"
+start_server
 at_exit "'$JUMEAU_BIN' db start >/dev/null 2>&1"
 wait_http "$BASE/health" 30 || fail "server did not start"
 
