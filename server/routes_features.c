@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cql2.h"
 #include "db.h"
 #include "json_writer.h"
 #include "parse.h"
@@ -24,6 +25,15 @@ static const char *const conformance_classes[] = {
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
 };
 
 enum jm_status route_conformance(struct http_request *req, struct http_response *res, struct err *e)
@@ -231,7 +241,7 @@ static enum jm_status parse_bbox(const char *text, double v[4], struct err *e)
 
 struct query {
     struct buf sql;
-    const char *params[64];
+    const char *params[64 + CQL2_MAX_PARAMS];
     int nparams;
     struct arena *arena;
 };
@@ -271,6 +281,64 @@ static void source_relation(const struct collection *c, struct buf *out)
     buf_puts(out, " d LEFT JOIN closed.");
     db_quote_ident(out, c->name);
     buf_puts(out, " k ON k.id = d.id) t");
+}
+
+/* The CQL2 type of a column, from its PostgreSQL type. */
+static enum cql2_type cql2_type_of(const char *pg)
+{
+    if (strcmp(pg, "integer") == 0 || strcmp(pg, "bigint") == 0 || strcmp(pg, "smallint") == 0)
+        return CQL2_INTEGER;
+    if (strcmp(pg, "double precision") == 0 || strcmp(pg, "real") == 0 || strncmp(pg, "numeric", 7) == 0)
+        return CQL2_NUMBER;
+    if (strcmp(pg, "boolean") == 0)
+        return CQL2_BOOLEAN;
+    if (strcmp(pg, "date") == 0)
+        return CQL2_DATE;
+    if (strncmp(pg, "timestamp", 9) == 0)
+        return CQL2_TIMESTAMP;
+    return CQL2_STRING;
+}
+
+/* filter (cql2-text or cql2-json) → " AND (…)" with its values bound as parameters. The
+ * queryables are the columns the caller can see: a closed attribute is unknown to others. */
+static enum jm_status filter_sql(struct http_request *req, PGconn *conn, const struct collection *c, struct query *q,
+                                 const char *filter, struct err *e)
+{
+    const char *lang = http_query(req, "filter-lang");
+    enum cql2_lang l = CQL2_TEXT;
+    if (lang && strcmp(lang, "cql2-json") == 0)
+        l = CQL2_JSON;
+    else if (lang && strcmp(lang, "cql2-text") != 0)
+        return err_set(e, JM_EINPUT, "filter-lang: expected cql2-text or cql2-json, got '%.40s'", lang);
+    struct crs fc;
+    enum jm_status rc = resolve_crs(req, conn, "filter-crs", http_query(req, "filter-crs"), c->srid, &fc, e);
+    if (rc)
+        return rc;
+    if (fc.lat_first)
+        return err_set(e, JM_EINPUT, "filter-crs: give geographic coordinates in CRS84 (longitude first)");
+    struct cql2_property *props = arena_calloc(&req->arena, (size_t)c->ncolumns + 2, sizeof *props);
+    if (!props)
+        return err_set(e, JM_EINTERNAL, "out of memory");
+    size_t n = 0;
+    props[n++] = (struct cql2_property){"geom", CQL2_GEOMETRY};
+    props[n++] = (struct cql2_property){"id", CQL2_INTEGER};
+    for (int i = 0; i < c->ncolumns; i++)
+        props[n++] = (struct cql2_property){c->columns[i].name, cql2_type_of(c->columns[i].type)};
+    struct cql2_schema schema = {props, n, c->srid};
+    struct cql2_params params;
+    memset(&params, 0, sizeof params);
+    if ((size_t)q->nparams + CQL2_MAX_PARAMS > sizeof q->params / sizeof q->params[0])
+        return err_set(e, JM_EINTERNAL, "too many parameters");
+    buf_puts(&q->sql, " AND ");
+    rc = cql2_to_sql(filter, strlen(filter), l, &schema, fc.srid, q->nparams + 1, &q->sql, &params, e);
+    for (int i = 0; !rc && i < params.count; i++) {
+        const char *copy = arena_strdup(&req->arena, params.values[i]);
+        if (!copy)
+            rc = err_set(e, JM_EINTERNAL, "out of memory");
+        q->params[q->nparams++] = copy;
+    }
+    cql2_params_cleanup(&params);
+    return rc;
 }
 
 /* The FROM and WHERE of an items query; bbox in its CRS; `fid` for one item. */
@@ -314,8 +382,11 @@ static enum jm_status from_where(struct http_request *req, PGconn *conn, const s
     } else if (http_query(req, "bbox-crs")) {
         return err_set(e, JM_EINPUT, "bbox-crs: given without bbox");
     }
-    if (http_query(req, "filter"))
-        return err_set(e, JM_ENOTYET, "filter: CQL2 filtering is not available yet");
+    const char *filter = http_query(req, "filter");
+    if (filter)
+        return filter_sql(req, conn, c, q, filter, e);
+    if (http_query(req, "filter-lang") || http_query(req, "filter-crs"))
+        return err_set(e, JM_EINPUT, "filter-lang and filter-crs go with a filter");
     return JM_OK;
 }
 
@@ -469,7 +540,7 @@ static enum jm_status features(struct http_request *req, struct http_response *r
     }
     /* numberMatched: the registry's count when nothing narrows the collection */
     long long matched = c.feature_count;
-    if (where_params > 0) {
+    if (http_query(req, "bbox") || http_query(req, "filter")) {
         struct buf count;
         buf_init(&count, 1 << 20);
         buf_printf(&count, "SELECT count(*)%s", buf_str(&where));
