@@ -583,8 +583,11 @@ static bool number_text(struct emit *m, const struct cql2__node *n, struct numct
         char t[JW_DOUBLE_MAX], shown[CQL2__SHOWN_SIZE];
         jw_format_double(n->num, t);
         cql2__printable(nc.int_prop, strlen(nc.int_prop), shown, sizeof shown);
-        cql2__fail(m->c, JM_EINPUT, n->offset, "%s is not a whole number (property '%s' is an integer)", t,
-                   shown);
+        if (n->num == trunc(n->num))
+            cql2__fail(m->c, JM_EINPUT, n->offset, "%s is outside the integer range of property '%s'", t, shown);
+        else
+            cql2__fail(m->c, JM_EINPUT, n->offset, "%s is not a whole number (property '%s' is an integer)", t,
+                       shown);
         return false;
     }
     snprintf(out, JW_DOUBLE_MAX, "%lld", n->inum);
