@@ -78,6 +78,18 @@ run_exit_hooks() {
 }
 trap run_exit_hooks EXIT
 
+# test_tools: installs tests/tools (npm ci, from its lock file) once per test root; prints
+# the folder holding node_modules
+test_tools() {
+    local dir="$JUMEAU_TEST_ROOT/tools"
+    if [ ! -d "$dir/node_modules" ]; then
+        mkdir -p "$dir"
+        cp "$SRC/tests/tools/package.json" "$SRC/tests/tools/package-lock.json" "$SRC"/tests/tools/*.js "$dir/"
+        (cd "$dir" && npm ci --no-audit --no-fund --silent >/dev/null 2>&1) || { echo "npm ci failed in $dir" >&2; return 1; }
+    fi
+    echo "$dir"
+}
+
 # start_server [ARGS…]: jumeau serve on a free loopback port; sets PORT, BASE, PID and
 # SERVER_LOG, stops it when the test ends, waits until it answers
 start_server() {

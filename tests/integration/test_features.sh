@@ -136,6 +136,13 @@ check_contains "conformance lists CRS" "ogcapi-features-2/1.0/conf/crs" "$(get "
 check_eq "OpenAPI document" "3.0.3 10000" \
     "$(get "$BASE/api" | jq -r '"\(.openapi) \(.paths["/collections/f_open/items"].get.parameters[] | select(.name == "limit") | .schema.maximum)"')"
 
+# the OpenAPI document passes a validator nobody here wrote
+tools=$(test_tools)
+curl -s "$BASE/api" > "$SCRATCH/api.json"
+run_status node "$tools/validate_openapi.js" "$SCRATCH/api.json"
+check_eq "swagger-parser validates /api" 0 "$STATUS"
+check_contains "swagger-parser's verdict" "valid OpenAPI 3.0.3" "$OUT"
+
 kill -TERM "$PID"
 wait "$PID"
 check_eq "clean stop" 0 "$?"
