@@ -41,9 +41,32 @@ PGconn *db_connect(const char *conninfo, struct err *e)
     return NULL;
 }
 
+static PGresult *checked(PGconn *conn, PGresult *res, const char *sql, struct err *e);
+
 PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params, struct err *e)
 {
-    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    return checked(conn, PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0), sql, e);
+}
+
+PGresult *db_query_prepared(PGconn *conn, const char *name, int nparams, const char *const *params, struct err *e)
+{
+    return checked(conn, PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0), name, e);
+}
+
+enum jm_status db_prepare_all(PGconn *conn, const struct db_statement *list, size_t count, struct err *e)
+{
+    for (size_t i = 0; i < count; i++) {
+        PGresult *res = checked(conn, PQprepare(conn, list[i].name, list[i].sql, list[i].nparams, NULL), list[i].sql, e);
+        if (!res)
+            return e ? e->code : JM_EDB;
+        PQclear(res);
+    }
+    return JM_OK;
+}
+
+/* The result when it succeeded; else NULL and the error, classified. */
+static PGresult *checked(PGconn *conn, PGresult *res, const char *sql, struct err *e)
+{
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;

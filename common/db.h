@@ -29,6 +29,20 @@ PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const
 /* Like db_query for statements whose rows nobody reads. */
 enum jm_status db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params, struct err *e);
 
+/* A statement prepared once per connection and run by name: the hot, fixed queries of the
+ * server (key lookup, collection lookup, its columns). */
+struct db_statement {
+    const char *name;
+    const char *sql;
+    int nparams;
+};
+
+/* Prepares every statement of `list` on `conn` (at connection time). */
+enum jm_status db_prepare_all(PGconn *conn, const struct db_statement *list, size_t count, struct err *e);
+
+/* Runs a prepared statement; the same contract as db_query. */
+PGresult *db_query_prepared(PGconn *conn, const char *name, int nparams, const char *const *params, struct err *e);
+
 /* Runs a script of several statements that jumeau composed itself (DDL with quoted
  * identifiers, never user values: those go through db_exec's parameters). */
 enum jm_status db_exec_script(PGconn *conn, const char *sql, struct err *e);

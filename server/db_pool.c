@@ -9,9 +9,12 @@
 #include "db.h"
 #include "log.h"
 
-enum jm_status db_pool_init(struct db_pool *p, const char *conninfo, int size, struct err *e)
+enum jm_status db_pool_init(struct db_pool *p, const char *conninfo, int size, const struct db_statement *statements,
+                            size_t nstatements, struct err *e)
 {
     memset(p, 0, sizeof *p);
+    p->statements = statements;
+    p->nstatements = nstatements;
     if ((size_t)snprintf(p->conninfo, sizeof p->conninfo, "%s", conninfo) >= sizeof p->conninfo)
         return err_set(e, JM_EINPUT, "database connection string too long");
     p->slots = calloc((size_t)size, sizeof *p->slots);
@@ -82,6 +85,12 @@ PGconn *db_pool_checkout(struct db_pool *p, int timeout_ms, struct err *e)
         } else {
             /* a request that runs away is stopped by the database itself (413 to the client) */
             PQclear(PQexec(conn, "SET statement_timeout = '15s'; SET idle_in_transaction_session_timeout = '60s'"));
+            if (db_prepare_all(conn, p->statements, p->nstatements, &ce) != JM_OK) {
+                log_warn("cannot prepare statements: %s", ce.msg);
+                PQfinish(conn);
+                conn = NULL;
+                err_set(e, JM_EDB, "the database is unavailable");
+            }
         }
     }
     pthread_mutex_lock(&p->lock);

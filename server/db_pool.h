@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "db.h"
 #include "err.h"
 
 struct db_pool_slot {
@@ -26,10 +27,14 @@ struct db_pool {
     int size;
     char conninfo[4096];
     bool closing;
+    const struct db_statement *statements;
+    size_t nstatements;
 };
 
-/* Opens `size` connections lazily (the first checkout of a slot connects). */
-enum jm_status db_pool_init(struct db_pool *p, const char *conninfo, int size, struct err *e);
+/* Opens `size` connections lazily (the first checkout of a slot connects); each new
+ * connection gets `statements` prepared (the list must outlive the pool). */
+enum jm_status db_pool_init(struct db_pool *p, const char *conninfo, int size, const struct db_statement *statements,
+                            size_t nstatements, struct err *e);
 void db_pool_cleanup(struct db_pool *p);
 
 /* Waits up to `timeout_ms` for a free connection and makes sure it is connected. Returns

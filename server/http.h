@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "db.h"
 #include "err.h"
 
 struct server;
@@ -80,6 +81,11 @@ struct http_route {
 
 /* /metrics, in Prometheus text format: requests and latency per route, the database pool. */
 enum jm_status route_metrics(struct http_request *req, struct http_response *res, struct err *e);
+
+/* The statements every pooled connection prepares (server/routes.c), run by name with
+ * db_query_prepared(). */
+extern const struct db_statement http_statements[];
+extern const size_t http_statements_count;
 
 /* The routing table (server/routes.c). */
 extern const struct http_route http_routes[];

@@ -176,8 +176,7 @@ static enum jm_status authenticate(struct http_request *req, struct err *e)
     if (!conn)
         return JM_EDB;
     const char *params[] = {hash};
-    PGresult *r = db_query(conn, "SELECT name, role FROM jumeau.api_keys WHERE key_hash = $1 AND revoked_at IS NULL", 1,
-                           params, e);
+    PGresult *r = db_query_prepared(conn, "api_key", 1, params, e);
     if (!r) {
         req->db_broken = PQstatus(conn) != CONNECTION_OK;
         return JM_EDB;
@@ -690,7 +689,7 @@ enum jm_status server_run(const struct config *cfg, const char *conninfo, bool a
         return err_set(e, JM_EINTERNAL, "out of memory");
     srv->access_log = access_log;
     int pool_size = cfg->threads * 2;
-    enum jm_status rc = db_pool_init(&srv->pool, conninfo, pool_size, e);
+    enum jm_status rc = db_pool_init(&srv->pool, conninfo, pool_size, http_statements, http_statements_count, e);
     if (rc) {
         free(srv);
         return rc;

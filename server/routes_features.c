@@ -77,8 +77,7 @@ static enum jm_status load_collection(struct http_request *req, PGconn *conn, co
 {
     memset(c, 0, sizeof *c);
     const char *params[] = {name};
-    PGresult *r = db_query(conn, "SELECT name, title, storage_srid, feature_count FROM jumeau.datasets WHERE name = $1",
-                           1, params, e);
+    PGresult *r = db_query_prepared(conn, "collection", 1, params, e);
     if (!r)
         return e->code;
     if (PQntuples(r) == 0) {
@@ -93,15 +92,7 @@ static enum jm_status load_collection(struct http_request *req, PGconn *conn, co
     /* the closed schema's columns are listed only to internal callers, and the role's own
      * privileges hide them from everyone else as well */
     const char *cols_params[] = {name, req->internal ? "t" : "f"};
-    /* pg_catalog, not information_schema: the latter costs tens of milliseconds a call */
-    r = db_query(conn,
-                 "SELECT a.attname, format_type(a.atttypid, a.atttypmod), n.nspname = 'closed'"
-                 " FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid JOIN pg_namespace n ON n.oid = k.relnamespace"
-                 " WHERE k.relname = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attname NOT IN ('id', 'geom')"
-                 " AND (n.nspname = 'data' OR (n.nspname = 'closed' AND $2::boolean))"
-                 " AND has_table_privilege(k.oid, 'SELECT')"
-                 " ORDER BY n.nspname = 'closed', a.attnum",
-                 2, cols_params, e);
+    r = db_query_prepared(conn, "columns", 2, cols_params, e);
     if (!r)
         return e->code;
     c->ncolumns = PQntuples(r);
