@@ -14,6 +14,7 @@ static const char summary[] =
     "list   every dataset: name, kind, access level, features, version, title\n"
     "show   one dataset's metadata\n"
     "set    change metadata: title, description, licence, producer, frequency, keywords (comma-separated),\n"
+    "       minzoom, maxzoom (the vector tiles' zoom range; empty for the kind's default),\n"
     "       access (open, shared, closed)\n"
     "drop   remove a dataset and its table";
 
@@ -29,6 +30,10 @@ static const struct settable {
     {"frequency", "UPDATE jumeau.datasets SET update_frequency = $2, updated_at = now() WHERE name = $1"},
     {"keywords", "UPDATE jumeau.datasets SET keywords = coalesce(array_remove(string_to_array($2, ','), ''), '{}'),"
                  " updated_at = now() WHERE name = $1"},
+    {"minzoom", "UPDATE jumeau.datasets SET tile_min_zoom = nullif($2, '')::int, version = version + 1,"
+                " updated_at = now() WHERE name = $1"},
+    {"maxzoom", "UPDATE jumeau.datasets SET tile_max_zoom = nullif($2, '')::int, version = version + 1,"
+                " updated_at = now() WHERE name = $1"},
     {"access", NULL}, /* also moves the table's grant: see set_access() */
 };
 
@@ -136,7 +141,8 @@ static enum jm_status set(PGconn *conn, const struct cli_parsed *p, struct err *
                 s = &settables[k];
         if (!s) {
             rc = err_set(e, JM_EINPUT,
-                         "'%.*s' is not a setting (title, description, licence, producer, frequency, keywords, access)",
+                         "'%.*s' is not a setting (title, description, licence, producer, frequency, keywords, minzoom, "
+                         "maxzoom, access)",
                          (int)klen, p->pos[i]);
             break;
         }

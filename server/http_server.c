@@ -327,14 +327,19 @@ bool http_route_match(const char *pattern, const char *path, struct arena *arena
             if (!close || nparams == HTTP_MAX_PATH_PARAMS)
                 return false;
             size_t n = strcspn(u, "/");
+            /* a literal after the parameter within the segment ("{y}.mvt") must end it */
+            size_t suffix = strcspn(close + 1, "/{");
+            if (suffix && (n <= suffix || strncmp(u + n - suffix, close + 1, suffix) != 0))
+                return false;
+            n -= suffix;
             if (n == 0)
                 return false;
             params[nparams] = arena_strndup(arena, u, n);
             if (!params[nparams])
                 return false;
             nparams++;
-            p = close + 1;
-            u += n;
+            p = close + 1 + suffix;
+            u += n + suffix;
         } else if (*p == *u) {
             p++, u++;
         } else {

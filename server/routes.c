@@ -2,6 +2,7 @@
 #include "http.h"
 #include "routes_core.h"
 #include "routes_features.h"
+#include "routes_tiles.h"
 
 const struct db_statement http_statements[] = {
     {"api_key", "SELECT name, role FROM jumeau.api_keys WHERE key_hash = $1 AND revoked_at IS NULL", 1},
@@ -29,5 +30,12 @@ const struct http_route http_routes[] = {
     {"GET", "/collections/{id}/items", route_items, "items"},
     {"GET", "/collections/{id}/items/{fid}", route_item, "item"},
     {"GET", "/collections/{id}/queryables", route_queryables, "queryables"},
+    {"GET", "/tileMatrixSets", route_tile_matrix_sets, "tile_matrix_sets"},
+    {"GET", "/tileMatrixSets/WebMercatorQuad", route_web_mercator_quad, "tile_matrix_set"},
+    {"GET", "/collections/{id}/tiles", route_collection_tilesets, "collection_tilesets"},
+    {"GET", "/collections/{id}/tiles/WebMercatorQuad", route_collection_tileset, "collection_tileset"},
+    {"GET", "/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}", route_collection_tile, "collection_tile"},
+    {"GET", "/tiles/{name}.json", route_tilejson, "tilejson"},
+    {"GET", "/tiles/{name}/{z}/{x}/{y}.mvt", route_xyz_tile, "xyz_tile"},
 };
 const int http_routes_count = (int)(sizeof http_routes / sizeof http_routes[0]);

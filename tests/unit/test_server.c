@@ -85,6 +85,19 @@ static void test_route_param_not_decoded_twice(void **state)
     assert_string_equal(params[0], "a+b");
 }
 
+static void test_route_param_with_suffix(void **state)
+{
+    const char *params[HTTP_MAX_PATH_PARAMS];
+    assert_true(match(state, "/tiles/{name}/{z}/{x}/{y}.mvt", "/tiles/city/14/8612/5760.mvt", params));
+    assert_string_equal(params[0], "city");
+    assert_string_equal(params[3], "5760");
+    assert_true(match(state, "/tiles/{name}.json", "/tiles/city.json", params));
+    assert_string_equal(params[0], "city");
+    assert_false(match(state, "/tiles/{name}.json", "/tiles/city.jso", params));
+    assert_false(match(state, "/tiles/{name}.json", "/tiles/.json", params)); /* never empty */
+    assert_false(match(state, "/tiles/{name}/{z}/{x}/{y}.mvt", "/tiles/city/14/8612/5760", params));
+}
+
 static void test_route_param_never_empty(void **state)
 {
     const char *params[HTTP_MAX_PATH_PARAMS];
@@ -197,6 +210,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_route_literal, arena_setup, arena_teardown),
         cmocka_unit_test_setup_teardown(test_route_param, arena_setup, arena_teardown),
         cmocka_unit_test_setup_teardown(test_route_param_not_decoded_twice, arena_setup, arena_teardown),
+        cmocka_unit_test_setup_teardown(test_route_param_with_suffix, arena_setup, arena_teardown),
         cmocka_unit_test_setup_teardown(test_route_param_never_empty, arena_setup, arena_teardown),
         cmocka_unit_test_setup_teardown(test_route_two_params, arena_setup, arena_teardown),
         cmocka_unit_test_setup_teardown(test_route_params_live_in_arena, arena_setup, arena_teardown),

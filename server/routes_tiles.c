@@ -1,0 +1,460 @@
+/* Vector tiles made by PostGIS (ST_AsMVTGeom clips to the tile with a buffer, snaps to the
+ * 4096 grid and keeps polygons valid with the winding MVT 2.1 requires; ST_AsMVT encodes),
+ * from geometry simplified for the zoom in its own CRS before the reprojection. A tile of the
+ * composite "city" tileset is the concatenation of one layer per dataset the caller may see:
+ * MVT layers are independent protobuf messages, so concatenated tiles are one valid tile. */
+#include "routes_tiles.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "json_writer.h"
+#include "parse.h"
+#include "tile_math.h"
+
+#define WMQ_URI "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+#define EPSG_3857 "http://www.opengis.net/def/crs/EPSG/0/3857"
+#define MVT_TYPE "application/vnd.mapbox-vector-tile"
+
+enum { MVT_EXTENT = 4096, MVT_BUFFER = 64, MAX_ZOOM = 22, CITY_LAYERS_MAX = 64 };
+
+/* Zoom ranges by kind, when the registry leaves them NULL. */
+static const struct {
+    const char *kind;
+    int minzoom;
+} kind_zooms[] = {{"network", 10}, {"buildings", 13}, {"cadastre", 14}, {"citygml", 13}, {"cityjson", 13}, {"ifc", 15}};
+
+struct layer {
+    const char *name, *title, *kind, *licence;
+    int srid, minzoom, maxzoom;
+    double bbox[4];
+    bool has_bbox;
+};
+
+/* The datasets the caller sees (RLS), one or all. */
+static enum jm_status load_layers(struct http_request *req, PGconn *conn, const char *only, struct layer **out, int *n,
+                                  struct err *e)
+{
+    const char *params[] = {only};
+    PGresult *r = db_query(conn,
+                           "SELECT name, title, kind, licence, storage_srid, tile_min_zoom, tile_max_zoom,"
+                           " bbox_4326[1], bbox_4326[2], bbox_4326[3], bbox_4326[4]"
+                           " FROM jumeau.datasets WHERE $1::text IS NULL OR name = $1 ORDER BY name",
+                           1, params, e);
+    if (!r)
+        return e->code;
+    *n = PQntuples(r);
+    if (*n > CITY_LAYERS_MAX)
+        *n = CITY_LAYERS_MAX;
+    *out = arena_calloc(&req->arena, (size_t)*n + 1, sizeof **out);
+    if (!*out) {
+        PQclear(r);
+        return err_set(e, JM_EINTERNAL, "out of memory");
+    }
+    for (int i = 0; i < *n; i++) {
+        struct layer *l = &(*out)[i];
+        l->name = arena_strdup(&req->arena, PQgetvalue(r, i, 0));
+        l->title = arena_strdup(&req->arena, PQgetvalue(r, i, 1));
+        l->kind = arena_strdup(&req->arena, PQgetvalue(r, i, 2));
+        l->licence = arena_strdup(&req->arena, PQgetvalue(r, i, 3));
+        l->srid = (int)strtol(PQgetvalue(r, i, 4), NULL, 10);
+        l->minzoom = 12;
+        for (size_t k = 0; k < sizeof kind_zooms / sizeof kind_zooms[0]; k++)
+            if (strcmp(kind_zooms[k].kind, l->kind) == 0)
+                l->minzoom = kind_zooms[k].minzoom;
+        l->maxzoom = MAX_ZOOM;
+        long v;
+        if (!PQgetisnull(r, i, 5) && parse_long(PQgetvalue(r, i, 5), 0, 24, &v))
+            l->minzoom = (int)v;
+        if (!PQgetisnull(r, i, 6) && parse_long(PQgetvalue(r, i, 6), 0, 24, &v))
+            l->maxzoom = (int)v;
+        l->has_bbox = !PQgetisnull(r, i, 7);
+        for (int k = 0; l->has_bbox && k < 4; k++)
+            parse_double(PQgetvalue(r, i, 7 + k), &l->bbox[k]);
+    }
+    PQclear(r);
+    return JM_OK;
+}
+
+/* ---- the tile matrix set ------------------------------------------------------------- */
+
+enum jm_status route_tile_matrix_sets(struct http_request *req, struct http_response *res, struct err *e)
+{
+    (void)e;
+    struct jw w;
+    jw_init(&w, &res->body);
+    jw_object_begin(&w);
+    jw_key(&w, "tileMatrixSets");
+    jw_array_begin(&w);
+    jw_object_begin(&w);
+    jw_kv_string(&w, "id", "WebMercatorQuad");
+    jw_kv_string(&w, "title", "Google Maps Compatible for the World");
+    jw_kv_string(&w, "uri", WMQ_URI);
+    jw_key(&w, "links");
+    jw_array_begin(&w);
+    http_json_link(&w, arena_printf(&req->arena, "%s/tileMatrixSets/WebMercatorQuad", req->base_url), "self",
+                   "application/json", "WebMercatorQuad");
+    jw_array_end(&w);
+    jw_object_end(&w);
+    jw_array_end(&w);
+    jw_object_end(&w);
+    return JM_OK;
+}
+
+enum jm_status route_web_mercator_quad(struct http_request *req, struct http_response *res, struct err *e)
+{
+    (void)req, (void)e;
+    struct jw w;
+    jw_init(&w, &res->body);
+    jw_object_begin(&w);
+    jw_kv_string(&w, "id", "WebMercatorQuad");
+    jw_kv_string(&w, "title", "Google Maps Compatible for the World");
+    jw_kv_string(&w, "uri", WMQ_URI);
+    jw_kv_string(&w, "crs", EPSG_3857);
+    jw_key(&w, "orderedAxes");
+    jw_array_begin(&w);
+    jw_string(&w, "X");
+    jw_string(&w, "Y");
+    jw_array_end(&w);
+    jw_key(&w, "tileMatrices");
+    jw_array_begin(&w);
+    for (int z = 0; z <= TILE_MAX_ZOOM; z++) {
+        double n = ldexp(1.0, z);
+        jw_object_begin(&w);
+        jw_kv_string(&w, "id", arena_printf(&req->arena, "%d", z));
+        jw_kv_double(&w, "scaleDenominator", 559082264.0287178 / n);
+        jw_kv_double(&w, "cellSize", 156543.03392804097 / n);
+        jw_kv_string(&w, "cornerOfOrigin", "topLeft");
+        jw_key(&w, "pointOfOrigin");
+        jw_array_begin(&w);
+        jw_double(&w, -TILE_MERCATOR_HALF);
+        jw_double(&w, TILE_MERCATOR_HALF);
+        jw_array_end(&w);
+        jw_kv_int(&w, "tileWidth", 256);
+        jw_kv_int(&w, "tileHeight", 256);
+        jw_kv_int(&w, "matrixWidth", (long long)n);
+        jw_kv_int(&w, "matrixHeight", (long long)n);
+        jw_object_end(&w);
+    }
+    jw_array_end(&w);
+    jw_object_end(&w);
+    res->cache_control = "public, max-age=86400";
+    return JM_OK;
+}
+
+/* ---- tile encoding ------------------------------------------------------------------- */
+
+/* Parses z/x/y: JM_EINPUT for a non-number, JM_ENOTFOUND outside the grid or the range. */
+static enum jm_status parse_tile(const char *zs, const char *xs, const char *ys, int minzoom, int maxzoom, int *z,
+                                 long *x, long *y, struct err *e)
+{
+    long zl;
+    if (!parse_long(zs, 0, 99, &zl) || !parse_long(xs, 0, LONG_MAX, x) || !parse_long(ys, 0, LONG_MAX, y))
+        return err_set(e, JM_EINPUT, "tile: z, x and y must be whole numbers, got %.12s/%.12s/%.12s", zs, xs, ys);
+    if (zl < minzoom || zl > maxzoom || !tile_valid((int)zl, *x, *y))
+        return err_set(e, JM_ENOTFOUND, "no tile %ld/%ld/%ld in this tileset (zoom %d to %d)", zl, *x, *y, minzoom,
+                       maxzoom);
+    *z = (int)zl;
+    return JM_OK;
+}
+
+/* Appends the MVT layer of one dataset for tile z/x/y to `tile`. */
+static enum jm_status encode_layer(struct http_request *req, PGconn *conn, const struct layer *l, int z, long x, long y,
+                                   struct buf *tile, struct err *e)
+{
+    const char *cols_params[] = {l->name, req->internal ? "t" : "f"};
+    PGresult *cols = db_query_prepared(conn, "columns", 2, cols_params, e);
+    if (!cols)
+        return e->code;
+    struct buf sql;
+    buf_init(&sql, 1 << 18);
+    /* a pixel of this zoom in metres, halved: simplification below what the tile can show */
+    double tolerance = 0.5 * 2 * TILE_MERCATOR_HALF / (ldexp(1.0, z) * MVT_EXTENT);
+    char tol[32];
+    jw_format_double(tolerance, tol);
+    buf_printf(&sql,
+               "WITH env AS (SELECT ST_TileEnvelope($1::int, $2::int, $3::int) AS tile,"
+               " ST_Transform(ST_Segmentize(ST_TileEnvelope($1::int, $2::int, $3::int, margin => %g), %s * 64),"
+               " %d) AS search)"
+               " SELECT ST_AsMVT(q, $4::text, %d, 'geom', 'id') FROM (SELECT t.id, ST_AsMVTGeom(ST_Transform("
+               "ST_SimplifyPreserveTopology(t.geom, %s), 3857), env.tile, %d, %d, true) AS geom",
+               (double)MVT_BUFFER / MVT_EXTENT, tol, l->srid, MVT_EXTENT, tol, MVT_EXTENT, MVT_BUFFER);
+    /* the attributes the caller may see; closed ones (staff only) come from closed.<name> */
+    bool closed = false;
+    for (int i = 0; i < PQntuples(cols); i++) {
+        bool is_closed = strcmp(PQgetvalue(cols, i, 2), "t") == 0;
+        buf_puts(&sql, is_closed ? ", k." : ", t.");
+        db_quote_ident(&sql, PQgetvalue(cols, i, 0));
+        closed = closed || is_closed;
+    }
+    buf_puts(&sql, " FROM env, data.");
+    db_quote_ident(&sql, l->name);
+    buf_puts(&sql, " t");
+    if (closed) {
+        buf_puts(&sql, " LEFT JOIN closed.");
+        db_quote_ident(&sql, l->name);
+        buf_puts(&sql, " k ON k.id = t.id");
+    }
+    buf_puts(&sql, " WHERE t.geom && env.search) q WHERE q.geom IS NOT NULL");
+    PQclear(cols);
+    char zs[8], xs[24], ys[24];
+    snprintf(zs, sizeof zs, "%d", z);
+    snprintf(xs, sizeof xs, "%ld", x);
+    snprintf(ys, sizeof ys, "%ld", y);
+    const char *params[] = {zs, xs, ys, l->name};
+    enum jm_status rc = JM_OK;
+    if (sql.overflow) {
+        rc = err_set(e, JM_EINTERNAL, "tile query too long");
+    } else {
+        /* binary result: the tile's bytes as they are */
+        PGresult *r = PQexecParams(conn, buf_str(&sql), 4, NULL, params, NULL, NULL, 1);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            PQclear(r);
+            r = db_query(conn, buf_str(&sql), 4, params, e); /* again, for the classified error */
+            PQclear(r);
+            rc = e->code ? e->code : err_set(e, JM_EINTERNAL, "tile query failed");
+        } else {
+            if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+                buf_append(tile, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+            PQclear(r);
+        }
+    }
+    buf_cleanup(&sql);
+    return rc;
+}
+
+/* One tile of `name` (a collection or "city"): 204 when nothing is in it. */
+static enum jm_status tile(struct http_request *req, struct http_response *res, const char *name, const char *zs,
+                           const char *xs, const char *ys, struct err *e)
+{
+    PGconn *conn = http_db(req, e);
+    if (!conn)
+        return e->code;
+    bool city = strcmp(name, "city") == 0;
+    struct layer *layers;
+    int n;
+    enum jm_status rc = load_layers(req, conn, city ? NULL : name, &layers, &n, e);
+    if (rc)
+        return rc;
+    if (n == 0)
+        return err_set(e, JM_ENOTFOUND, "no tileset '%s'", name);
+    int minzoom = 24, maxzoom = 0;
+    for (int i = 0; i < n; i++) {
+        minzoom = layers[i].minzoom < minzoom ? layers[i].minzoom : minzoom;
+        maxzoom = layers[i].maxzoom > maxzoom ? layers[i].maxzoom : maxzoom;
+    }
+    int z = 0;
+    long x = 0, y = 0;
+    if ((rc = parse_tile(zs, xs, ys, minzoom, maxzoom, &z, &x, &y, e)))
+        return rc;
+    for (int i = 0; i < n && !rc; i++)
+        if (z >= layers[i].minzoom && z <= layers[i].maxzoom)
+            rc = encode_layer(req, conn, &layers[i], z, x, y, &res->body, e);
+    if (rc)
+        return rc;
+    res->content_type = MVT_TYPE;
+    res->cache_control = "public, max-age=300";
+    if (res->body.len == 0)
+        res->status = 204;
+    return JM_OK;
+}
+
+enum jm_status route_collection_tile(struct http_request *req, struct http_response *res, struct err *e)
+{
+    /* /collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}: row before column */
+    return tile(req, res, req->params[0], req->params[1], req->params[3], req->params[2], e);
+}
+
+enum jm_status route_xyz_tile(struct http_request *req, struct http_response *res, struct err *e)
+{
+    return tile(req, res, req->params[0], req->params[1], req->params[2], req->params[3], e);
+}
+
+/* ---- metadata ------------------------------------------------------------------------ */
+
+static const char *field_type(const char *pg)
+{
+    if (strcmp(pg, "integer") == 0 || strcmp(pg, "bigint") == 0 || strcmp(pg, "smallint") == 0 ||
+        strcmp(pg, "double precision") == 0 || strcmp(pg, "real") == 0 || strncmp(pg, "numeric", 7) == 0)
+        return "Number";
+    if (strcmp(pg, "boolean") == 0)
+        return "Boolean";
+    return "String";
+}
+
+enum jm_status route_tilejson(struct http_request *req, struct http_response *res, struct err *e)
+{
+    PGconn *conn = http_db(req, e);
+    if (!conn)
+        return e->code;
+    const char *name = req->params[0];
+    bool city = strcmp(name, "city") == 0;
+    struct layer *layers;
+    int n;
+    enum jm_status rc = load_layers(req, conn, city ? NULL : name, &layers, &n, e);
+    if (rc)
+        return rc;
+    if (n == 0)
+        return err_set(e, JM_ENOTFOUND, "no tileset '%s'", name);
+    int minzoom = 24, maxzoom = 0;
+    double bounds[4] = {180, 85.0511, -180, -85.0511};
+    struct buf attribution;
+    buf_init(&attribution, 1 << 14);
+    for (int i = 0; i < n; i++) {
+        const struct layer *l = &layers[i];
+        minzoom = l->minzoom < minzoom ? l->minzoom : minzoom;
+        maxzoom = l->maxzoom > maxzoom ? l->maxzoom : maxzoom;
+        if (l->has_bbox) {
+            bounds[0] = fmin(bounds[0], l->bbox[0]);
+            bounds[1] = fmin(bounds[1], l->bbox[1]);
+            bounds[2] = fmax(bounds[2], l->bbox[2]);
+            bounds[3] = fmax(bounds[3], l->bbox[3]);
+        }
+        if (l->licence[0] && !strstr(buf_str(&attribution), l->licence))
+            buf_printf(&attribution, "%s%s", attribution.len ? "; " : "", l->licence);
+    }
+    if (bounds[0] > bounds[2]) {
+        bounds[0] = -180, bounds[1] = -85.0511, bounds[2] = 180, bounds[3] = 85.0511;
+    }
+    struct jw w;
+    jw_init(&w, &res->body);
+    jw_object_begin(&w);
+    jw_kv_string(&w, "tilejson", "3.0.0");
+    jw_kv_string(&w, "name", city ? "city" : layers[0].name);
+    jw_kv_string(&w, "description", city ? "Every dataset of the city the caller may see" : layers[0].title);
+    jw_kv_string(&w, "attribution", buf_str(&attribution));
+    jw_kv_string(&w, "scheme", "xyz");
+    jw_key(&w, "tiles");
+    jw_array_begin(&w);
+    jw_string(&w, arena_printf(&req->arena, "%s/tiles/%s/{z}/{x}/{y}.mvt", req->base_url, name));
+    jw_array_end(&w);
+    jw_kv_int(&w, "minzoom", minzoom);
+    jw_kv_int(&w, "maxzoom", maxzoom);
+    jw_key(&w, "bounds");
+    jw_array_begin(&w);
+    for (int k = 0; k < 4; k++)
+        jw_double_prec(&w, bounds[k], 6);
+    jw_array_end(&w);
+    jw_key(&w, "center");
+    jw_array_begin(&w);
+    jw_double_prec(&w, (bounds[0] + bounds[2]) / 2, 6);
+    jw_double_prec(&w, (bounds[1] + bounds[3]) / 2, 6);
+    jw_int(&w, minzoom > 14 ? minzoom : 14);
+    jw_array_end(&w);
+    jw_key(&w, "vector_layers");
+    jw_array_begin(&w);
+    for (int i = 0; i < n; i++) {
+        const struct layer *l = &layers[i];
+        jw_object_begin(&w);
+        jw_kv_string(&w, "id", l->name);
+        jw_kv_string(&w, "description", l->title);
+        jw_kv_int(&w, "minzoom", l->minzoom);
+        jw_kv_int(&w, "maxzoom", l->maxzoom);
+        jw_key(&w, "fields");
+        jw_object_begin(&w);
+        const char *cols_params[] = {l->name, req->internal ? "t" : "f"};
+        PGresult *cols = db_query_prepared(conn, "columns", 2, cols_params, e);
+        if (!cols) {
+            buf_cleanup(&attribution);
+            return e->code;
+        }
+        for (int c = 0; c < PQntuples(cols); c++)
+            jw_kv_string(&w, PQgetvalue(cols, c, 0), field_type(PQgetvalue(cols, c, 1)));
+        PQclear(cols);
+        jw_object_end(&w);
+        jw_object_end(&w);
+    }
+    jw_array_end(&w);
+    jw_object_end(&w);
+    buf_cleanup(&attribution);
+    return jw_finish(&w) ? JM_OK : err_set(e, JM_EINTERNAL, "JSON encoding failed");
+}
+
+enum jm_status route_collection_tilesets(struct http_request *req, struct http_response *res, struct err *e)
+{
+    PGconn *conn = http_db(req, e);
+    if (!conn)
+        return e->code;
+    struct layer *layers;
+    int n;
+    enum jm_status rc = load_layers(req, conn, req->params[0], &layers, &n, e);
+    if (rc)
+        return rc;
+    if (n == 0)
+        return err_set(e, JM_ENOTFOUND, "no collection '%s'", req->params[0]);
+    const char *base = arena_printf(&req->arena, "%s/collections/%s/tiles", req->base_url, layers[0].name);
+    struct jw w;
+    jw_init(&w, &res->body);
+    jw_object_begin(&w);
+    jw_key(&w, "links");
+    jw_array_begin(&w);
+    http_json_link(&w, base, "self", "application/json", "The tilesets of the collection");
+    jw_array_end(&w);
+    jw_key(&w, "tilesets");
+    jw_array_begin(&w);
+    jw_object_begin(&w);
+    jw_kv_string(&w, "title", layers[0].title);
+    jw_kv_string(&w, "dataType", "vector");
+    jw_kv_string(&w, "crs", EPSG_3857);
+    jw_kv_string(&w, "tileMatrixSetURI", WMQ_URI);
+    jw_key(&w, "links");
+    jw_array_begin(&w);
+    http_json_link(&w, arena_printf(&req->arena, "%s/WebMercatorQuad", base), "self", "application/json", NULL);
+    http_json_link(&w, arena_printf(&req->arena, "%s/tileMatrixSets/WebMercatorQuad", req->base_url),
+                   "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", "application/json", NULL);
+    jw_array_end(&w);
+    jw_object_end(&w);
+    jw_array_end(&w);
+    jw_object_end(&w);
+    return JM_OK;
+}
+
+enum jm_status route_collection_tileset(struct http_request *req, struct http_response *res, struct err *e)
+{
+    PGconn *conn = http_db(req, e);
+    if (!conn)
+        return e->code;
+    struct layer *layers;
+    int n;
+    enum jm_status rc = load_layers(req, conn, req->params[0], &layers, &n, e);
+    if (rc)
+        return rc;
+    if (n == 0)
+        return err_set(e, JM_ENOTFOUND, "no collection '%s'", req->params[0]);
+    const struct layer *l = &layers[0];
+    const char *base = arena_printf(&req->arena, "%s/collections/%s/tiles/WebMercatorQuad", req->base_url, l->name);
+    struct jw w;
+    jw_init(&w, &res->body);
+    jw_object_begin(&w);
+    jw_kv_string(&w, "title", l->title);
+    jw_kv_string(&w, "dataType", "vector");
+    jw_kv_string(&w, "crs", EPSG_3857);
+    jw_kv_string(&w, "tileMatrixSetURI", WMQ_URI);
+    jw_key(&w, "layers");
+    jw_array_begin(&w);
+    jw_object_begin(&w);
+    jw_kv_string(&w, "id", l->name);
+    jw_kv_string(&w, "dataType", "vector");
+    jw_kv_string(&w, "minTileMatrix", arena_printf(&req->arena, "%d", l->minzoom));
+    jw_kv_string(&w, "maxTileMatrix", arena_printf(&req->arena, "%d", l->maxzoom));
+    jw_object_end(&w);
+    jw_array_end(&w);
+    jw_key(&w, "links");
+    jw_array_begin(&w);
+    http_json_link(&w, base, "self", "application/json", NULL);
+    http_json_link(&w, arena_printf(&req->arena, "%s/tileMatrixSets/WebMercatorQuad", req->base_url),
+                   "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", "application/json", NULL);
+    jw_object_begin(&w);
+    jw_kv_string(&w, "href", arena_printf(&req->arena, "%s/{tileMatrix}/{tileRow}/{tileCol}", base));
+    jw_kv_string(&w, "rel", "item");
+    jw_kv_string(&w, "type", MVT_TYPE);
+    jw_kv_bool(&w, "templated", true);
+    jw_object_end(&w);
+    jw_array_end(&w);
+    jw_object_end(&w);
+    return JM_OK;
+}

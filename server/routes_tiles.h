@@ -1,0 +1,16 @@
+/* routes_tiles: vector tiles (Mapbox Vector Tile 2.1) of the collections and of the composite
+ * "city" tileset, as OGC API – Tiles and as XYZ with TileJSON 3.0. */
+#ifndef JUMEAU_ROUTES_TILES_H
+#define JUMEAU_ROUTES_TILES_H
+
+#include "http.h"
+
+enum jm_status route_tile_matrix_sets(struct http_request *req, struct http_response *res, struct err *e);
+enum jm_status route_web_mercator_quad(struct http_request *req, struct http_response *res, struct err *e);
+enum jm_status route_collection_tilesets(struct http_request *req, struct http_response *res, struct err *e);
+enum jm_status route_collection_tileset(struct http_request *req, struct http_response *res, struct err *e);
+enum jm_status route_collection_tile(struct http_request *req, struct http_response *res, struct err *e);
+enum jm_status route_tilejson(struct http_request *req, struct http_response *res, struct err *e);
+enum jm_status route_xyz_tile(struct http_request *req, struct http_response *res, struct err *e);
+
+#endif
