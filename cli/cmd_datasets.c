@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "db.h"
 #include "imp.h"
+#include "parse.h"
 
 static const char usage[] = "jumeau datasets list | show NAME | set NAME KEY=VALUE… | drop NAME";
 static const char summary[] =
@@ -144,6 +145,13 @@ static enum jm_status set(PGconn *conn, const struct cli_parsed *p, struct err *
                          "'%.*s' is not a setting (title, description, licence, producer, frequency, keywords, minzoom, "
                          "maxzoom, access)",
                          (int)klen, p->pos[i]);
+            break;
+        }
+        long zoom;
+        if ((strcmp(s->key, "minzoom") == 0 || strcmp(s->key, "maxzoom") == 0) && eq[1] &&
+            !parse_long(eq + 1, 0, 24, &zoom)) {
+            rc = err_set(e, JM_EINPUT, "%s: expected a zoom level from 0 to 24 (or nothing for the kind's default), got '%s'",
+                         s->key, eq + 1);
             break;
         }
         if (!s->sql) {

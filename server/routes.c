@@ -37,5 +37,6 @@ const struct http_route http_routes[] = {
     {"GET", "/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}", route_collection_tile, "collection_tile"},
     {"GET", "/tiles/{name}.json", route_tilejson, "tilejson"},
     {"GET", "/tiles/{name}/{z}/{x}/{y}.mvt", route_xyz_tile, "xyz_tile"},
+    {"GET", "/styles/city.json", route_style, "style"},
 };
 const int http_routes_count = (int)(sizeof http_routes / sizeof http_routes[0]);

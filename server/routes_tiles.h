@@ -11,6 +11,8 @@ enum jm_status route_collection_tilesets(struct http_request *req, struct http_r
 enum jm_status route_collection_tileset(struct http_request *req, struct http_response *res, struct err *e);
 enum jm_status route_collection_tile(struct http_request *req, struct http_response *res, struct err *e);
 enum jm_status route_tilejson(struct http_request *req, struct http_response *res, struct err *e);
+/* /styles/city.json (server/routes_style.c). */
+enum jm_status route_style(struct http_request *req, struct http_response *res, struct err *e);
 enum jm_status route_xyz_tile(struct http_request *req, struct http_response *res, struct err *e);
 
 #endif

@@ -30,6 +30,13 @@ check_eq "set bad access status" 1 "$STATUS"
 check_eq "a failed set changes nothing" "Bâtiments du Liechtenstein|shared" \
     "$(sql "SELECT title, access_level FROM jumeau.datasets WHERE name = 'ds_test'")"
 
+run_status jumeau datasets set ds_test minzoom=15 maxzoom=18
+check_eq "zoom range set" "15|18" "$(sql "SELECT tile_min_zoom, tile_max_zoom FROM jumeau.datasets WHERE name = 'ds_test'")"
+run_status jumeau datasets set ds_test minzoom=99
+check_eq "a zoom out of range is refused" 1 "$STATUS"
+run_status jumeau datasets set ds_test minzoom=
+check_eq "an empty zoom restores the kind's default" "" "$(sql "SELECT tile_min_zoom FROM jumeau.datasets WHERE name = 'ds_test'")"
+
 run_status jumeau datasets show nosuch
 check_eq "show unknown status" 1 "$STATUS"
 

@@ -70,6 +70,20 @@ check_contains "city TileJSON lists the open layers" "tl_b" "$(curl -s "$BASE/ti
 plan=$(sql "EXPLAIN SELECT t.id FROM data.tl_b t WHERE t.geom && ST_Transform(ST_Segmentize(ST_TileEnvelope($z, $x, $y, margin => 0.015625), 1), 32632)")
 check_contains "the tile query uses the GiST index" "tl_b_geom_idx" "$plan"
 
+# clients nobody here wrote: MapLibre's style validator, Mapbox's vector tile decoder
+tools=$(test_tools)
+curl -s "$BASE/styles/city.json" > "$SCRATCH/style.json"
+run_status node "$tools/validate_style.js" "$SCRATCH/style.json"
+check_eq "the MapLibre style validates" 0 "$STATUS"
+check_contains "the style's verdict" "valid style" "$OUT"
+check_eq "buildings extruded by height" "fill-extrusion" \
+    "$(jq -r '.layers[] | select(."source-layer" == "tl_b") | .type' "$SCRATCH/style.json")"
+check_eq "a legend in the metadata" "true" "$(jq '.metadata["jumeau:legend"] | length > 0' "$SCRATCH/style.json")"
+read -r layer count fid lon lat <<<"$(node "$tools/decode_tile.js" "$SCRATCH/t.mvt" "$z" "$x" "$y")"
+check_eq "@mapbox/vector-tile decodes the tile" "tl_b $n_sql" "$layer $count"
+near=$(sql "SELECT ST_DWithin(ST_Transform(ST_SetSRID(ST_MakePoint($lon, $lat), 4326), 32632), geom, 1) FROM data.tl_b WHERE id = $fid")
+check_eq "its first vertex lies on feature $fid (within 1 m)" "t" "$near"
+
 # ETag: 304 for an unchanged tile; a re-import with other content changes bytes and ETag
 etag=$(curl -s -D - -o /dev/null "$BASE/tiles/tl_b/$z/$x/$y.mvt" | tr -d '\r' | sed -n 's/^ETag: //p')
 check_eq "304 for an unchanged tile" "304" "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$BASE/tiles/tl_b/$z/$x/$y.mvt")"
