@@ -110,6 +110,15 @@ enum jm_status config_resolve(struct config *c, const struct config_flags *flags
         c->threads = cores < 2 ? 2 : cores > 64 ? 64 : (int)cores;
     }
 
+    c->tile_cache_mb = 256;
+    const char *cache = env("JUMEAU_TILE_CACHE_MB");
+    if (cache && *cache) {
+        long mb;
+        if (!parse_long(cache, 0, 65536, &mb))
+            return err_set(e, JM_EINPUT, "JUMEAU_TILE_CACHE_MB: expected MiB from 0 to 65536, got '%s'", cache);
+        c->tile_cache_mb = (int)mb;
+    }
+
     c->log_level = LOG_WARN;
     const char *level = env("JUMEAU_LOG");
     if (level && *level) {

@@ -6,6 +6,7 @@
  *   listen     --listen H:P    JUMEAU_LISTEN   127.0.0.1:8080
  *   threads    --threads N     JUMEAU_THREADS  number of cores, at least 2
  *   log level  -v/-q           JUMEAU_LOG      warn
+ *   tile cache                 JUMEAU_TILE_CACHE_MB  256 (MiB of tiles kept in memory; 0 disables)
  * After config_resolve() the struct is read-only and may be shared by all threads. */
 #ifndef JUMEAU_CONFIG_H
 #define JUMEAU_CONFIG_H
@@ -30,6 +31,7 @@ struct config {
     char listen_host[256];
     int listen_port;
     int threads;
+    int tile_cache_mb;     /* JUMEAU_TILE_CACHE_MB, default 256 */
     enum log_level log_level;
 };
 

@@ -45,6 +45,7 @@ struct http_response {
     struct buf body;
     const char *cache_control;
     const char *content_crs;  /* a CRS URI for the Content-Crs header, or NULL */
+    const char *x_cache;      /* "hit" or "miss" for cacheable resources (X-Cache header), or NULL */
 };
 
 /* A query parameter's value, NULL when absent. Lives as long as the request. */
@@ -63,6 +64,9 @@ const char *http_url_with(struct http_request *req, const char *name, const char
 bool http_query_unknown(struct http_request *req, const char *const *known, const char **unknown);
 
 struct jw;
+struct tile_cache;
+/* The server's tile cache. */
+struct tile_cache *http_tile_cache(struct http_request *req);
 /* Writes an OGC API link object {href, rel, type[, title]} (title may be NULL). */
 void http_json_link(struct jw *w, const char *href, const char *rel, const char *type, const char *title);
 

@@ -17,6 +17,7 @@
 #include "db.h"
 #include "db_pool.h"
 #include "sha256.h"
+#include "tile_cache.h"
 #include "http.h"
 #include "json_writer.h"
 #include "log.h"
@@ -46,6 +47,7 @@ struct route_metrics {
 
 struct server {
     struct db_pool pool;
+    struct tile_cache tiles;
     bool access_log;
     struct route_metrics metrics[MAX_ROUTES + 1]; /* by route index; the last: no route matched */
 };
@@ -61,6 +63,11 @@ static void observe(struct server *srv, int route, int status, double seconds)
         b++;
     atomic_fetch_add(&m->buckets[b], 1);
     atomic_fetch_add(&m->microseconds, (unsigned long long)(seconds * 1e6));
+}
+
+struct tile_cache *http_tile_cache(struct http_request *req)
+{
+    return &req->server->tiles;
 }
 
 enum jm_status route_metrics(struct http_request *req, struct http_response *res, struct err *e)
@@ -99,6 +106,16 @@ enum jm_status route_metrics(struct http_request *req, struct http_response *res
                    (double)atomic_load(&m->microseconds) / 1e6);
         buf_printf(out, "jumeau_http_request_duration_seconds_count{route=\"%s\"} %lu\n", name, cumulative);
     }
+    pthread_mutex_lock(&srv->tiles.lock);
+    buf_printf(out,
+               "# HELP jumeau_tile_cache_bytes Bytes of tiles in the cache.\n"
+               "# TYPE jumeau_tile_cache_bytes gauge\njumeau_tile_cache_bytes %zu\n"
+               "# HELP jumeau_tile_cache_requests_total Tile cache lookups by result.\n"
+               "# TYPE jumeau_tile_cache_requests_total counter\n"
+               "jumeau_tile_cache_requests_total{result=\"hit\"} %llu\n"
+               "jumeau_tile_cache_requests_total{result=\"miss\"} %llu\n",
+               srv->tiles.bytes, (unsigned long long)srv->tiles.hits, (unsigned long long)srv->tiles.misses);
+    pthread_mutex_unlock(&srv->tiles.lock);
     int open, busy;
     db_pool_counts(&srv->pool, &open, &busy);
     buf_printf(out,
@@ -463,6 +480,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
         snprintf(crs, sizeof crs, "<%s>", res->content_crs);
         MHD_add_response_header(r, "Content-Crs", crs);
     }
+    if (res->x_cache)
+        MHD_add_response_header(r, "X-Cache", res->x_cache);
     if (res->status == 401)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"jumeau\"");
     MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
@@ -693,15 +712,21 @@ enum jm_status server_run(const struct config *cfg, const char *conninfo, bool a
     if (!srv)
         return err_set(e, JM_EINTERNAL, "out of memory");
     srv->access_log = access_log;
+    if (tile_cache_init(&srv->tiles, (size_t)cfg->tile_cache_mb << 20) != 0) {
+        free(srv);
+        return err_set(e, JM_EINTERNAL, "out of memory");
+    }
     int pool_size = cfg->threads * 2;
     enum jm_status rc = db_pool_init(&srv->pool, conninfo, pool_size, http_statements, http_statements_count, e);
     if (rc) {
+        tile_cache_cleanup(&srv->tiles);
         free(srv);
         return rc;
     }
     int fd = open_listener(cfg, e);
     if (fd < 0) {
         db_pool_cleanup(&srv->pool);
+        tile_cache_cleanup(&srv->tiles);
         free(srv);
         return e ? e->code : JM_EENV;
     }
@@ -722,6 +747,7 @@ enum jm_status server_run(const struct config *cfg, const char *conninfo, bool a
     if (!d) {
         close(fd);
         db_pool_cleanup(&srv->pool);
+        tile_cache_cleanup(&srv->tiles);
         free(srv);
         return err_set(e, JM_EENV, "cannot start the HTTP server on %s:%d", cfg->listen_host, cfg->listen_port);
     }
@@ -747,6 +773,7 @@ enum jm_status server_run(const struct config *cfg, const char *conninfo, bool a
     }
     MHD_stop_daemon(d);
     db_pool_cleanup(&srv->pool);
+    tile_cache_cleanup(&srv->tiles);
     free(srv);
     return JM_OK;
 }

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "json_writer.h"
 #include "parse.h"
+#include "tile_cache.h"
 #include "tile_math.h"
 
 #define WMQ_URI "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
@@ -30,7 +31,7 @@ static const struct {
 
 struct layer {
     const char *name, *title, *kind, *licence;
-    int srid, minzoom, maxzoom;
+    int srid, minzoom, maxzoom, version;
     double bbox[4];
     bool has_bbox;
 };
@@ -42,7 +43,7 @@ static enum jm_status load_layers(struct http_request *req, PGconn *conn, const 
     const char *params[] = {only};
     PGresult *r = db_query(conn,
                            "SELECT name, title, kind, licence, storage_srid, tile_min_zoom, tile_max_zoom,"
-                           " bbox_4326[1], bbox_4326[2], bbox_4326[3], bbox_4326[4]"
+                           " bbox_4326[1], bbox_4326[2], bbox_4326[3], bbox_4326[4], version"
                            " FROM jumeau.datasets WHERE $1::text IS NULL OR name = $1 ORDER BY name",
                            1, params, e);
     if (!r)
@@ -72,6 +73,7 @@ static enum jm_status load_layers(struct http_request *req, PGconn *conn, const 
             l->minzoom = (int)v;
         if (!PQgetisnull(r, i, 6) && parse_long(PQgetvalue(r, i, 6), 0, 24, &v))
             l->maxzoom = (int)v;
+        l->version = (int)strtol(PQgetvalue(r, i, 11), NULL, 10);
         l->has_bbox = !PQgetisnull(r, i, 7);
         for (int k = 0; l->has_bbox && k < 4; k++)
             parse_double(PQgetvalue(r, i, 7 + k), &l->bbox[k]);
@@ -251,9 +253,26 @@ static enum jm_status tile(struct http_request *req, struct http_response *res, 
     long x = 0, y = 0;
     if ((rc = parse_tile(zs, xs, ys, minzoom, maxzoom, &z, &x, &y, e)))
         return rc;
-    for (int i = 0; i < n && !rc; i++)
+    /* the cache key: tileset, role, the version of every dataset in the tile, z/x/y */
+    struct buf key;
+    buf_init(&key, 1 << 14);
+    buf_printf(&key, "%s|%s|", name, req->db_role);
+    for (int i = 0; i < n; i++)
         if (z >= layers[i].minzoom && z <= layers[i].maxzoom)
-            rc = encode_layer(req, conn, &layers[i], z, x, y, &res->body, e);
+            buf_printf(&key, "%s:%d,", layers[i].name, layers[i].version);
+    buf_printf(&key, "|%d/%ld/%ld", z, x, y);
+    struct tile_cache *cache = http_tile_cache(req);
+    if (!key.overflow && tile_cache_get(cache, buf_str(&key), &res->body)) {
+        res->x_cache = "hit";
+    } else {
+        res->x_cache = "miss";
+        for (int i = 0; i < n && !rc; i++)
+            if (z >= layers[i].minzoom && z <= layers[i].maxzoom)
+                rc = encode_layer(req, conn, &layers[i], z, x, y, &res->body, e);
+        if (!rc && !key.overflow && !res->body.overflow)
+            tile_cache_put(cache, buf_str(&key), res->body.data, res->body.len);
+    }
+    buf_cleanup(&key);
     if (rc)
         return rc;
     res->content_type = MVT_TYPE;

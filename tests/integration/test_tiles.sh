@@ -84,13 +84,23 @@ check_eq "@mapbox/vector-tile decodes the tile" "tl_b $n_sql" "$layer $count"
 near=$(sql "SELECT ST_DWithin(ST_Transform(ST_SetSRID(ST_MakePoint($lon, $lat), 4326), 32632), geom, 1) FROM data.tl_b WHERE id = $fid")
 check_eq "its first vertex lies on feature $fid (within 1 m)" "t" "$near"
 
+# the tile cache: the second request is a hit with the same bytes
+check_eq "second request from the cache" "hit" \
+    "$(curl -s -D - -o "$SCRATCH/again.mvt" "$BASE/tiles/tl_b/$z/$x/$y.mvt" | tr -d '\r' | sed -n 's/^X-Cache: //p')"
+check_eq "cached bytes are the same" "same" "$(cmp -s "$SCRATCH/t.mvt" "$SCRATCH/again.mvt" && echo same)"
+check_contains "metrics count cache hits" 'jumeau_tile_cache_requests_total{result="hit"}' "$(curl -s "$BASE/metrics")"
+
 # ETag: 304 for an unchanged tile; a re-import with other content changes bytes and ETag
 etag=$(curl -s -D - -o /dev/null "$BASE/tiles/tl_b/$z/$x/$y.mvt" | tr -d '\r' | sed -n 's/^ETag: //p')
 check_eq "304 for an unchanged tile" "304" "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$BASE/tiles/tl_b/$z/$x/$y.mvt")"
 jumeau import buildings "$PBF" --name tl_b -q --replace --where "building = 'house'"
-etag2=$(curl -s -D - -o "$SCRATCH/t2.mvt" "$BASE/tiles/tl_b/$z/$x/$y.mvt" | tr -d '\r' | sed -n 's/^ETag: //p')
+headers2=$(curl -s -D - -o "$SCRATCH/t2.mvt" "$BASE/tiles/tl_b/$z/$x/$y.mvt" | tr -d '\r')
+etag2=$(echo "$headers2" | sed -n 's/^ETag: //p')
+check_eq "the first request after a re-import is not answered from the cache" "miss" \
+    "$(echo "$headers2" | sed -n 's/^X-Cache: //p')"
 check_eq "a re-import changes the tile's ETag" "changed" "$([ "$etag" != "$etag2" ] && echo changed)"
 check_eq "and its bytes" "changed" "$(cmp -s "$SCRATCH/t.mvt" "$SCRATCH/t2.mvt" || echo changed)"
+
 
 jumeau datasets drop tl_shared -q
 jumeau datasets drop tl_b -q

@@ -6,11 +6,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "arena.h"
 #include "err.h"
 #include "http.h"
+#include "tile_cache.h"
 
 /* Each test gets a request-sized arena, freed by the teardown. */
 static int arena_setup(void **state)
@@ -204,6 +206,52 @@ static void test_status_for(void **state)
     assert_int_equal(http_status_for((enum jm_status)99), 500);
 }
 
+/* ---- tile cache ------------------------------------------------------------------- */
+
+static void test_tile_cache_lru_within_budget(void **state)
+{
+    (void)state;
+    struct tile_cache c;
+    assert_int_equal(tile_cache_init(&c, 8 * 1000), 0);
+    char tile[1000];
+    for (int i = 0; i < 8; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "t|%d", i);
+        memset(tile, 'a' + i, sizeof tile);
+        tile_cache_put(&c, key, tile, sizeof tile);
+    }
+    assert_int_equal(c.bytes, 8000);
+    struct buf out;
+    buf_init(&out, 0);
+    assert_true(tile_cache_get(&c, "t|0", &out)); /* t|0 becomes the newest */
+    assert_int_equal(out.len, 1000);
+    assert_int_equal(out.data[0], 'a');
+    tile_cache_put(&c, "t|8", tile, sizeof tile); /* over budget: the oldest, t|1, goes */
+    buf_reset(&out);
+    assert_false(tile_cache_get(&c, "t|1", &out));
+    assert_true(tile_cache_get(&c, "t|0", &out));
+    assert_true(c.bytes <= 8000);
+    /* an empty tile is cached as such */
+    tile_cache_put(&c, "empty", "", 0);
+    buf_reset(&out);
+    assert_true(tile_cache_get(&c, "empty", &out));
+    assert_int_equal(out.len, 0);
+    /* storing a key again replaces its tile */
+    memset(tile, 'z', sizeof tile);
+    tile_cache_put(&c, "t|0", tile, 10);
+    buf_reset(&out);
+    assert_true(tile_cache_get(&c, "t|0", &out));
+    assert_int_equal(out.len, 10);
+    assert_int_equal(out.data[0], 'z');
+    /* a tile larger than an eighth of the budget is not kept */
+    char big[2000] = {0};
+    tile_cache_put(&c, "big", big, sizeof big);
+    buf_reset(&out);
+    assert_false(tile_cache_get(&c, "big", &out));
+    buf_cleanup(&out);
+    tile_cache_cleanup(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +264,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_route_params_live_in_arena, arena_setup, arena_teardown),
         cmocka_unit_test_setup_teardown(test_routes_table, arena_setup, arena_teardown),
         cmocka_unit_test(test_status_for),
+        cmocka_unit_test(test_tile_cache_lru_within_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
