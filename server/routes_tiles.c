@@ -150,6 +150,15 @@ enum jm_status route_web_mercator_quad(struct http_request *req, struct http_res
 
 /* ---- tile encoding ------------------------------------------------------------------- */
 
+/* The largest tile the server sends: JUMEAU_TILE_MAX_BYTES, default 500 KB. The size is
+ * counted before compression, so the compressed tile is smaller still. */
+static size_t tile_max_bytes(void)
+{
+    const char *v = getenv("JUMEAU_TILE_MAX_BYTES");
+    long bytes;
+    return v && parse_long(v, 1024, 1L << 30, &bytes) ? (size_t)bytes : 500 * 1000;
+}
+
 /* Parses z/x/y: JM_EINPUT for a non-number, JM_ENOTFOUND outside the grid or the range. */
 static enum jm_status parse_tile(const char *zs, const char *xs, const char *ys, int minzoom, int maxzoom, int *z,
                                  long *x, long *y, struct err *e)
@@ -165,8 +174,10 @@ static enum jm_status parse_tile(const char *zs, const char *xs, const char *ys,
 }
 
 /* Appends the MVT layer of one dataset for tile z/x/y to `tile`. */
+/* Appends the MVT layer of one dataset for tile z/x/y to `tile`, leaving out features smaller
+ * than `min_size` (square metres for areas, metres for lines; 0 keeps everything). */
 static enum jm_status encode_layer(struct http_request *req, PGconn *conn, const struct layer *l, int z, long x, long y,
-                                   struct buf *tile, struct err *e)
+                                   double min_size, struct buf *tile, struct err *e)
 {
     const char *cols_params[] = {l->name, req->internal ? "t" : "f"};
     PGresult *cols = db_query_prepared(conn, "columns", 2, cols_params, e);
@@ -201,7 +212,13 @@ static enum jm_status encode_layer(struct http_request *req, PGconn *conn, const
         db_quote_ident(&sql, l->name);
         buf_puts(&sql, " k ON k.id = t.id");
     }
-    buf_puts(&sql, " WHERE t.geom && env.search) q WHERE q.geom IS NOT NULL");
+    buf_puts(&sql, " WHERE t.geom && env.search");
+    if (min_size > 0) {
+        char size[32];
+        jw_format_double(min_size, size);
+        buf_printf(&sql, " AND %s(t.geom) >= %s", strcmp(l->kind, "network") == 0 ? "ST_Length" : "ST_Area", size);
+    }
+    buf_puts(&sql, ") q WHERE q.geom IS NOT NULL");
     PQclear(cols);
     char zs[8], xs[24], ys[24];
     snprintf(zs, sizeof zs, "%d", z);
@@ -266,9 +283,19 @@ static enum jm_status tile(struct http_request *req, struct http_response *res, 
         res->x_cache = "hit";
     } else {
         res->x_cache = "miss";
-        for (int i = 0; i < n && !rc; i++)
-            if (z >= layers[i].minzoom && z <= layers[i].maxzoom)
-                rc = encode_layer(req, conn, &layers[i], z, x, y, &res->body, e);
+        /* Over the size cap, the smallest features go: areas (or lengths) below a pixel at
+         * this zoom, then 4, 16 … pixels, until the tile fits (docs/tiles.md). */
+        size_t cap = tile_max_bytes();
+        double pixel = 2 * TILE_MERCATOR_HALF / (ldexp(1.0, z) * MVT_EXTENT);
+        for (int attempt = 0; attempt < 12; attempt++) {
+            double min_size = attempt == 0 ? 0 : pixel * pixel * ldexp(1.0, 2 * (attempt - 1));
+            buf_reset(&res->body);
+            for (int i = 0; i < n && !rc; i++)
+                if (z >= layers[i].minzoom && z <= layers[i].maxzoom)
+                    rc = encode_layer(req, conn, &layers[i], z, x, y, min_size, &res->body, e);
+            if (rc || res->body.len <= cap)
+                break;
+        }
         if (!rc && !key.overflow && !res->body.overflow)
             tile_cache_put(cache, buf_str(&key), res->body.data, res->body.len);
     }

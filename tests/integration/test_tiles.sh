@@ -66,6 +66,21 @@ check_contains "partner city tile has the shared layer" "tl_shared" \
     "$(ogrinfo -ro -q "$SCRATCH/c_partner.mvt" -oo X="$px" -oo Y="$py" -oo Z="$pz" 2>&1)"
 check_contains "city TileJSON lists the open layers" "tl_b" "$(curl -s "$BASE/tiles/city.json" | jq -r '[.vector_layers[].id] | join(",")')"
 
+# the size cap: a z13 tile of Vaduz under a 4 KB cap keeps the largest buildings only
+read -r bz bx by <<<"$(tile_of 9.5247 47.1395 13)"
+full=$(curl -s "$BASE/tiles/tl_b/$bz/$bx/$by.mvt" | wc -c)
+MAIN_BASE=$BASE
+JUMEAU_TILE_MAX_BYTES=4000 start_server
+curl -s -o "$SCRATCH/capped.mvt" "$BASE/tiles/tl_b/$bz/$bx/$by.mvt"
+capped=$(wc -c < "$SCRATCH/capped.mvt")
+check_eq "the uncapped tile is larger than 4 KB ($full bytes)" "t" "$([ "$full" -gt 4000 ] && echo t)"
+check_eq "the capped tile fits ($capped bytes)" "t" "$([ "$capped" -le 4000 ] && [ "$capped" -gt 0 ] && echo t)"
+ogr2ogr -f GPKG "$SCRATCH/capped.gpkg" "$SCRATCH/capped.mvt" -oo X="$bx" -oo Y="$by" -oo Z="$bz" 2>/dev/null
+kept_ids=$(ogrinfo -ro -q "$SCRATCH/capped.gpkg" -sql "SELECT mvt_id FROM tl_b" | sed -n 's/.*mvt_id (Integer64) = //p' | paste -sd, -)
+check_eq "what stays is bigger than what goes" "t" \
+    "$(sql "SELECT min(ST_Area(geom)) FILTER (WHERE id IN ($kept_ids)) >= max(ST_Area(geom)) FILTER (WHERE id NOT IN ($kept_ids)) FROM data.tl_b WHERE ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope($bz, $bx, $by))")"
+BASE=$MAIN_BASE
+
 # the tile query uses the spatial index (the shape of routes_tiles.c's query)
 plan=$(sql "EXPLAIN SELECT t.id FROM data.tl_b t WHERE t.geom && ST_Transform(ST_Segmentize(ST_TileEnvelope($z, $x, $y, margin => 0.015625), 1), 32632)")
 check_contains "the tile query uses the GiST index" "tl_b_geom_idx" "$plan"
