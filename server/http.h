@@ -65,8 +65,10 @@ bool http_query_unknown(struct http_request *req, const char *const *known, cons
 
 struct jw;
 struct tile_cache;
-/* The server's tile cache. */
+struct regcache;
+/* The server's tile cache, and its cached view of the dataset registry. */
 struct tile_cache *http_tile_cache(struct http_request *req);
+struct regcache *http_registry_cache(struct http_request *req);
 /* Writes an OGC API link object {href, rel, type[, title]} (title may be NULL). */
 void http_json_link(struct jw *w, const char *href, const char *rel, const char *type, const char *title);
 

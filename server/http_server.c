@@ -17,6 +17,7 @@
 #include "db.h"
 #include "db_pool.h"
 #include "sha256.h"
+#include "registry_cache.h"
 #include "tile_cache.h"
 #include "http.h"
 #include "json_writer.h"
@@ -48,6 +49,7 @@ struct route_metrics {
 struct server {
     struct db_pool pool;
     struct tile_cache tiles;
+    struct regcache registry;
     bool access_log;
     struct route_metrics metrics[MAX_ROUTES + 1]; /* by route index; the last: no route matched */
 };
@@ -68,6 +70,11 @@ static void observe(struct server *srv, int route, int status, double seconds)
 struct tile_cache *http_tile_cache(struct http_request *req)
 {
     return &req->server->tiles;
+}
+
+struct regcache *http_registry_cache(struct http_request *req)
+{
+    return &req->server->registry;
 }
 
 enum jm_status route_metrics(struct http_request *req, struct http_response *res, struct err *e)
@@ -723,8 +730,15 @@ enum jm_status server_run(const struct config *cfg, const char *conninfo, bool a
         free(srv);
         return rc;
     }
+    if ((rc = regcache_start(&srv->registry, conninfo, e))) {
+        db_pool_cleanup(&srv->pool);
+        tile_cache_cleanup(&srv->tiles);
+        free(srv);
+        return rc;
+    }
     int fd = open_listener(cfg, e);
     if (fd < 0) {
+        regcache_stop(&srv->registry);
         db_pool_cleanup(&srv->pool);
         tile_cache_cleanup(&srv->tiles);
         free(srv);
@@ -746,6 +760,7 @@ enum jm_status server_run(const struct config *cfg, const char *conninfo, bool a
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
     if (!d) {
         close(fd);
+        regcache_stop(&srv->registry);
         db_pool_cleanup(&srv->pool);
         tile_cache_cleanup(&srv->tiles);
         free(srv);
@@ -772,6 +787,7 @@ enum jm_status server_run(const struct config *cfg, const char *conninfo, bool a
         usleep(100 * 1000);
     }
     MHD_stop_daemon(d);
+    regcache_stop(&srv->registry);
     db_pool_cleanup(&srv->pool);
     tile_cache_cleanup(&srv->tiles);
     free(srv);

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "json_writer.h"
 #include "parse.h"
+#include "registry_cache.h"
 #include "tile_cache.h"
 #include "tile_math.h"
 
@@ -29,15 +30,8 @@ static const struct {
     int minzoom;
 } kind_zooms[] = {{"network", 10}, {"buildings", 13}, {"cadastre", 14}, {"citygml", 13}, {"cityjson", 13}, {"ifc", 15}};
 
-struct layer {
-    const char *name, *title, *kind, *licence;
-    int srid, minzoom, maxzoom, version;
-    double bbox[4];
-    bool has_bbox;
-};
-
-/* The datasets the caller sees (RLS), one or all. */
-static enum jm_status load_layers(struct http_request *req, PGconn *conn, const char *only, struct layer **out, int *n,
+/* Every dataset the caller's role sees (row-level security on the registry). */
+static enum jm_status read_layers(struct http_request *req, PGconn *conn, const char *only, struct tile_layer **out, int *n,
                                   struct err *e)
 {
     const char *params[] = {only};
@@ -57,7 +51,7 @@ static enum jm_status load_layers(struct http_request *req, PGconn *conn, const 
         return err_set(e, JM_EINTERNAL, "out of memory");
     }
     for (int i = 0; i < *n; i++) {
-        struct layer *l = &(*out)[i];
+        struct tile_layer *l = &(*out)[i];
         l->name = arena_strdup(&req->arena, PQgetvalue(r, i, 0));
         l->title = arena_strdup(&req->arena, PQgetvalue(r, i, 1));
         l->kind = arena_strdup(&req->arena, PQgetvalue(r, i, 2));
@@ -79,6 +73,38 @@ static enum jm_status load_layers(struct http_request *req, PGconn *conn, const 
             parse_double(PQgetvalue(r, i, 7 + k), &l->bbox[k]);
     }
     PQclear(r);
+    return JM_OK;
+}
+
+/* The datasets the caller sees, one (`only`) or all: from the registry cache when it is
+ * current (no database at all), else from the registry, which then refreshes the cache. */
+static enum jm_status load_layers(struct http_request *req, const char *only, struct tile_layer **out, int *n,
+                                  struct err *e)
+{
+    struct regcache *cache = http_registry_cache(req);
+    struct tile_layer *all = NULL;
+    int count = 0;
+    if (!regcache_get(cache, req->db_role, &req->arena, &all, &count)) {
+        PGconn *conn = http_db(req, e);
+        if (!conn)
+            return e->code;
+        unsigned long generation = regcache_generation(cache); /* before the read: a change during it makes it stale */
+        enum jm_status rc = read_layers(req, conn, NULL, &all, &count, e);
+        if (rc)
+            return rc;
+        regcache_store(cache, req->db_role, generation, all, count);
+    }
+    *out = all;
+    *n = count;
+    if (!only)
+        return JM_OK;
+    for (int i = 0; i < count; i++)
+        if (strcmp(all[i].name, only) == 0) {
+            *out = &all[i];
+            *n = 1;
+            return JM_OK;
+        }
+    *n = 0;
     return JM_OK;
 }
 
@@ -176,7 +202,7 @@ static enum jm_status parse_tile(const char *zs, const char *xs, const char *ys,
 /* Appends the MVT layer of one dataset for tile z/x/y to `tile`. */
 /* Appends the MVT layer of one dataset for tile z/x/y to `tile`, leaving out features smaller
  * than `min_size` (square metres for areas, metres for lines; 0 keeps everything). */
-static enum jm_status encode_layer(struct http_request *req, PGconn *conn, const struct layer *l, int z, long x, long y,
+static enum jm_status encode_layer(struct http_request *req, PGconn *conn, const struct tile_layer *l, int z, long x, long y,
                                    double min_size, struct buf *tile, struct err *e)
 {
     const char *cols_params[] = {l->name, req->internal ? "t" : "f"};
@@ -250,13 +276,10 @@ static enum jm_status encode_layer(struct http_request *req, PGconn *conn, const
 static enum jm_status tile(struct http_request *req, struct http_response *res, const char *name, const char *zs,
                            const char *xs, const char *ys, struct err *e)
 {
-    PGconn *conn = http_db(req, e);
-    if (!conn)
-        return e->code;
     bool city = strcmp(name, "city") == 0;
-    struct layer *layers;
+    struct tile_layer *layers;
     int n;
-    enum jm_status rc = load_layers(req, conn, city ? NULL : name, &layers, &n, e);
+    enum jm_status rc = load_layers(req, city ? NULL : name, &layers, &n, e);
     if (rc)
         return rc;
     if (n == 0)
@@ -283,6 +306,11 @@ static enum jm_status tile(struct http_request *req, struct http_response *res, 
         res->x_cache = "hit";
     } else {
         res->x_cache = "miss";
+        PGconn *conn = http_db(req, e);
+        if (!conn) {
+            buf_cleanup(&key);
+            return e->code;
+        }
         /* Over the size cap, the smallest features go: areas (or lengths) below a pixel at
          * this zoom, then 4, 16 … pixels, until the tile fits (docs/tiles.md). */
         size_t cap = tile_max_bytes();
@@ -339,9 +367,9 @@ enum jm_status route_tilejson(struct http_request *req, struct http_response *re
         return e->code;
     const char *name = req->params[0];
     bool city = strcmp(name, "city") == 0;
-    struct layer *layers;
+    struct tile_layer *layers;
     int n;
-    enum jm_status rc = load_layers(req, conn, city ? NULL : name, &layers, &n, e);
+    enum jm_status rc = load_layers(req, city ? NULL : name, &layers, &n, e);
     if (rc)
         return rc;
     if (n == 0)
@@ -351,7 +379,7 @@ enum jm_status route_tilejson(struct http_request *req, struct http_response *re
     struct buf attribution;
     buf_init(&attribution, 1 << 14);
     for (int i = 0; i < n; i++) {
-        const struct layer *l = &layers[i];
+        const struct tile_layer *l = &layers[i];
         minzoom = l->minzoom < minzoom ? l->minzoom : minzoom;
         maxzoom = l->maxzoom > maxzoom ? l->maxzoom : maxzoom;
         if (l->has_bbox) {
@@ -394,7 +422,7 @@ enum jm_status route_tilejson(struct http_request *req, struct http_response *re
     jw_key(&w, "vector_layers");
     jw_array_begin(&w);
     for (int i = 0; i < n; i++) {
-        const struct layer *l = &layers[i];
+        const struct tile_layer *l = &layers[i];
         jw_object_begin(&w);
         jw_kv_string(&w, "id", l->name);
         jw_kv_string(&w, "description", l->title);
@@ -422,12 +450,9 @@ enum jm_status route_tilejson(struct http_request *req, struct http_response *re
 
 enum jm_status route_collection_tilesets(struct http_request *req, struct http_response *res, struct err *e)
 {
-    PGconn *conn = http_db(req, e);
-    if (!conn)
-        return e->code;
-    struct layer *layers;
+    struct tile_layer *layers;
     int n;
-    enum jm_status rc = load_layers(req, conn, req->params[0], &layers, &n, e);
+    enum jm_status rc = load_layers(req, req->params[0], &layers, &n, e);
     if (rc)
         return rc;
     if (n == 0)
@@ -461,17 +486,14 @@ enum jm_status route_collection_tilesets(struct http_request *req, struct http_r
 
 enum jm_status route_collection_tileset(struct http_request *req, struct http_response *res, struct err *e)
 {
-    PGconn *conn = http_db(req, e);
-    if (!conn)
-        return e->code;
-    struct layer *layers;
+    struct tile_layer *layers;
     int n;
-    enum jm_status rc = load_layers(req, conn, req->params[0], &layers, &n, e);
+    enum jm_status rc = load_layers(req, req->params[0], &layers, &n, e);
     if (rc)
         return rc;
     if (n == 0)
         return err_set(e, JM_ENOTFOUND, "no collection '%s'", req->params[0]);
-    const struct layer *l = &layers[0];
+    const struct tile_layer *l = &layers[0];
     const char *base = arena_printf(&req->arena, "%s/collections/%s/tiles/WebMercatorQuad", req->base_url, l->name);
     struct jw w;
     jw_init(&w, &res->body);

@@ -117,6 +117,17 @@ check_eq "a re-import changes the tile's ETag" "changed" "$([ "$etag" != "$etag2
 check_eq "and its bytes" "changed" "$(cmp -s "$SCRATCH/t.mvt" "$SCRATCH/t2.mvt" || echo changed)"
 
 
+# an access level changed by another process reaches the cached views at once (NOTIFY)
+check_eq "the tile is served from the cache before" "hit" \
+    "$(curl -s -D - -o /dev/null "$BASE/tiles/tl_b/$z/$x/$y.mvt" | tr -d '\r' | sed -n 's/^X-Cache: //p')"
+jumeau datasets set tl_b access=shared
+sleep 0.3
+check_eq "once shared, the tile is gone for anonymous callers" "404" "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/tiles/tl_b/$z/$x/$y.mvt")"
+check_eq "and the city TileJSON no longer lists it" "false" "$(curl -s "$BASE/tiles/city.json" | jq '[.vector_layers[].id] | index("tl_b") != null')"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $PARTNER" "$BASE/tiles/tl_b/$z/$x/$y.mvt")
+check_eq "a partner still gets it (200, or 204 where the houses-only version is empty)" "t" \
+    "$([ "$code" = 200 ] || [ "$code" = 204 ] && echo t)"
+
 jumeau datasets drop tl_shared -q
 jumeau datasets drop tl_b -q
 finish
