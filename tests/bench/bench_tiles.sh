@@ -28,7 +28,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 "$bin" --home "$home" -q import buildings "$here/data/samples/liechtenstein-2013-08-03.osm.pbf" --name buildings
 "$bin" --home "$home" -q import network "$here/data/samples/liechtenstein-2013-08-03.osm.pbf" --name roads
 port=$(free_port)
-"$bin" --home "$home" -q serve --listen "127.0.0.1:$port" &
+"$bin" --home "$home" -q serve --listen "127.0.0.1:$port" --threads "${BENCH_THREADS:-2}" &
 pids+=($!)
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
 
