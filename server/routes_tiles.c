@@ -108,6 +108,24 @@ static enum jm_status load_layers(struct http_request *req, const char *only, st
     return JM_OK;
 }
 
+/* The layers of tileset `name` (a collection, or "city": every dataset the caller sees) and
+ * the zoom range they span; JM_ENOTFOUND when the caller sees none. */
+static enum jm_status load_tileset(struct http_request *req, const char *name, struct tile_layer **layers, int *n,
+                                   int *minzoom, int *maxzoom, struct err *e)
+{
+    enum jm_status rc = load_layers(req, strcmp(name, "city") == 0 ? NULL : name, layers, n, e);
+    if (rc)
+        return rc;
+    if (*n == 0)
+        return err_set(e, JM_ENOTFOUND, "no tileset '%s'", name);
+    *minzoom = 24, *maxzoom = 0;
+    for (int i = 0; i < *n; i++) {
+        *minzoom = (*layers)[i].minzoom < *minzoom ? (*layers)[i].minzoom : *minzoom;
+        *maxzoom = (*layers)[i].maxzoom > *maxzoom ? (*layers)[i].maxzoom : *maxzoom;
+    }
+    return JM_OK;
+}
+
 /* ---- the tile matrix set ------------------------------------------------------------- */
 
 enum jm_status route_tile_matrix_sets(struct http_request *req, struct http_response *res, struct err *e)
@@ -276,19 +294,11 @@ static enum jm_status encode_layer(struct http_request *req, PGconn *conn, const
 static enum jm_status tile(struct http_request *req, struct http_response *res, const char *name, const char *zs,
                            const char *xs, const char *ys, struct err *e)
 {
-    bool city = strcmp(name, "city") == 0;
     struct tile_layer *layers;
-    int n;
-    enum jm_status rc = load_layers(req, city ? NULL : name, &layers, &n, e);
+    int n, minzoom, maxzoom;
+    enum jm_status rc = load_tileset(req, name, &layers, &n, &minzoom, &maxzoom, e);
     if (rc)
         return rc;
-    if (n == 0)
-        return err_set(e, JM_ENOTFOUND, "no tileset '%s'", name);
-    int minzoom = 24, maxzoom = 0;
-    for (int i = 0; i < n; i++) {
-        minzoom = layers[i].minzoom < minzoom ? layers[i].minzoom : minzoom;
-        maxzoom = layers[i].maxzoom > maxzoom ? layers[i].maxzoom : maxzoom;
-    }
     int z = 0;
     long x = 0, y = 0;
     if ((rc = parse_tile(zs, xs, ys, minzoom, maxzoom, &z, &x, &y, e)))
@@ -368,20 +378,15 @@ enum jm_status route_tilejson(struct http_request *req, struct http_response *re
     const char *name = req->params[0];
     bool city = strcmp(name, "city") == 0;
     struct tile_layer *layers;
-    int n;
-    enum jm_status rc = load_layers(req, city ? NULL : name, &layers, &n, e);
+    int n, minzoom, maxzoom;
+    enum jm_status rc = load_tileset(req, name, &layers, &n, &minzoom, &maxzoom, e);
     if (rc)
         return rc;
-    if (n == 0)
-        return err_set(e, JM_ENOTFOUND, "no tileset '%s'", name);
-    int minzoom = 24, maxzoom = 0;
     double bounds[4] = {180, 85.0511, -180, -85.0511};
     struct buf attribution;
     buf_init(&attribution, 1 << 14);
     for (int i = 0; i < n; i++) {
         const struct tile_layer *l = &layers[i];
-        minzoom = l->minzoom < minzoom ? l->minzoom : minzoom;
-        maxzoom = l->maxzoom > maxzoom ? l->maxzoom : maxzoom;
         if (l->has_bbox) {
             bounds[0] = fmin(bounds[0], l->bbox[0]);
             bounds[1] = fmin(bounds[1], l->bbox[1]);
