@@ -3,19 +3,13 @@
 #include "routes_core.h"
 #include "routes_features.h"
 #include "routes_tiles.h"
+#include "tile_encoder.h"
 
 const struct db_statement http_statements[] = {
     {"api_key", "SELECT name, role FROM jumeau.api_keys WHERE key_hash = $1 AND revoked_at IS NULL", 1},
     {"collection", "SELECT name, title, storage_srid, feature_count FROM jumeau.datasets WHERE name = $1", 1},
     /* pg_catalog, not information_schema: the latter costs tens of milliseconds a call */
-    {"columns",
-     "SELECT a.attname, format_type(a.atttypid, a.atttypmod), n.nspname = 'closed'"
-     " FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid JOIN pg_namespace n ON n.oid = k.relnamespace"
-     " WHERE k.relname = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attname NOT IN ('id', 'geom')"
-     " AND (n.nspname = 'data' OR (n.nspname = 'closed' AND $2::boolean))"
-     " AND has_table_privilege(k.oid, 'SELECT')"
-     " ORDER BY n.nspname = 'closed', a.attnum",
-     2},
+    {"columns", tile_columns_sql, 2},
 };
 const size_t http_statements_count = sizeof http_statements / sizeof http_statements[0];
 

@@ -16,6 +16,7 @@
 #include "parse.h"
 #include "registry_cache.h"
 #include "tile_cache.h"
+#include "tile_encoder.h"
 #include "tile_math.h"
 
 #define WMQ_URI "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
@@ -194,15 +195,6 @@ enum jm_status route_web_mercator_quad(struct http_request *req, struct http_res
 
 /* ---- tile encoding ------------------------------------------------------------------- */
 
-/* The largest tile the server sends: JUMEAU_TILE_MAX_BYTES, default 500 KB. The size is
- * counted before compression, so the compressed tile is smaller still. */
-static size_t tile_max_bytes(void)
-{
-    const char *v = getenv("JUMEAU_TILE_MAX_BYTES");
-    long bytes;
-    return v && parse_long(v, 1024, 1L << 30, &bytes) ? (size_t)bytes : 500 * 1000;
-}
-
 /* Parses z/x/y: JM_EINPUT for a non-number, JM_ENOTFOUND outside the grid or the range. */
 static enum jm_status parse_tile(const char *zs, const char *xs, const char *ys, int minzoom, int maxzoom, int *z,
                                  long *x, long *y, struct err *e)
@@ -215,79 +207,6 @@ static enum jm_status parse_tile(const char *zs, const char *xs, const char *ys,
                        maxzoom);
     *z = (int)zl;
     return JM_OK;
-}
-
-/* Appends the MVT layer of one dataset for tile z/x/y to `tile`. */
-/* Appends the MVT layer of one dataset for tile z/x/y to `tile`, leaving out features smaller
- * than `min_size` (square metres for areas, metres for lines; 0 keeps everything). */
-static enum jm_status encode_layer(struct http_request *req, PGconn *conn, const struct tile_layer *l, int z, long x, long y,
-                                   double min_size, struct buf *tile, struct err *e)
-{
-    const char *cols_params[] = {l->name, req->internal ? "t" : "f"};
-    PGresult *cols = db_query_prepared(conn, "columns", 2, cols_params, e);
-    if (!cols)
-        return e->code;
-    struct buf sql;
-    buf_init(&sql, 1 << 18);
-    /* a pixel of this zoom in metres, halved: simplification below what the tile can show */
-    double tolerance = 0.5 * 2 * TILE_MERCATOR_HALF / (ldexp(1.0, z) * MVT_EXTENT);
-    char tol[32];
-    jw_format_double(tolerance, tol);
-    buf_printf(&sql,
-               "WITH env AS (SELECT ST_TileEnvelope($1::int, $2::int, $3::int) AS tile,"
-               " ST_Transform(ST_Segmentize(ST_TileEnvelope($1::int, $2::int, $3::int, margin => %g), %s * 64),"
-               " %d) AS search)"
-               " SELECT ST_AsMVT(q, $4::text, %d, 'geom', 'id') FROM (SELECT t.id, ST_AsMVTGeom(ST_Transform("
-               "ST_SimplifyPreserveTopology(t.geom, %s), 3857), env.tile, %d, %d, true) AS geom",
-               (double)MVT_BUFFER / MVT_EXTENT, tol, l->srid, MVT_EXTENT, tol, MVT_EXTENT, MVT_BUFFER);
-    /* the attributes the caller may see; closed ones (staff only) come from closed.<name> */
-    bool closed = false;
-    for (int i = 0; i < PQntuples(cols); i++) {
-        bool is_closed = strcmp(PQgetvalue(cols, i, 2), "t") == 0;
-        buf_puts(&sql, is_closed ? ", k." : ", t.");
-        db_quote_ident(&sql, PQgetvalue(cols, i, 0));
-        closed = closed || is_closed;
-    }
-    buf_puts(&sql, " FROM env, data.");
-    db_quote_ident(&sql, l->name);
-    buf_puts(&sql, " t");
-    if (closed) {
-        buf_puts(&sql, " LEFT JOIN closed.");
-        db_quote_ident(&sql, l->name);
-        buf_puts(&sql, " k ON k.id = t.id");
-    }
-    buf_puts(&sql, " WHERE t.geom && env.search");
-    if (min_size > 0) {
-        char size[32];
-        jw_format_double(min_size, size);
-        buf_printf(&sql, " AND %s(t.geom) >= %s", strcmp(l->kind, "network") == 0 ? "ST_Length" : "ST_Area", size);
-    }
-    buf_puts(&sql, ") q WHERE q.geom IS NOT NULL");
-    PQclear(cols);
-    char zs[8], xs[24], ys[24];
-    snprintf(zs, sizeof zs, "%d", z);
-    snprintf(xs, sizeof xs, "%ld", x);
-    snprintf(ys, sizeof ys, "%ld", y);
-    const char *params[] = {zs, xs, ys, l->name};
-    enum jm_status rc = JM_OK;
-    if (sql.overflow) {
-        rc = err_set(e, JM_EINTERNAL, "tile query too long");
-    } else {
-        /* binary result: the tile's bytes as they are */
-        PGresult *r = PQexecParams(conn, buf_str(&sql), 4, NULL, params, NULL, NULL, 1);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-            PQclear(r);
-            r = db_query(conn, buf_str(&sql), 4, params, e); /* again, for the classified error */
-            PQclear(r);
-            rc = e->code ? e->code : err_set(e, JM_EINTERNAL, "tile query failed");
-        } else {
-            if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
-                buf_append(tile, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
-            PQclear(r);
-        }
-    }
-    buf_cleanup(&sql);
-    return rc;
 }
 
 /* One tile of `name` (a collection or "city"): 204 when nothing is in it. */
@@ -321,19 +240,7 @@ static enum jm_status tile(struct http_request *req, struct http_response *res, 
             buf_cleanup(&key);
             return e->code;
         }
-        /* Over the size cap, the smallest features go: areas (or lengths) below a pixel at
-         * this zoom, then 4, 16 … pixels, until the tile fits (docs/tiles.md). */
-        size_t cap = tile_max_bytes();
-        double pixel = 2 * TILE_MERCATOR_HALF / (ldexp(1.0, z) * MVT_EXTENT);
-        for (int attempt = 0; attempt < 12; attempt++) {
-            double min_size = attempt == 0 ? 0 : pixel * pixel * ldexp(1.0, 2 * (attempt - 1));
-            buf_reset(&res->body);
-            for (int i = 0; i < n && !rc; i++)
-                if (z >= layers[i].minzoom && z <= layers[i].maxzoom)
-                    rc = encode_layer(req, conn, &layers[i], z, x, y, min_size, &res->body, e);
-            if (rc || res->body.len <= cap)
-                break;
-        }
+        rc = tile_encode(conn, layers, n, req->internal, z, x, y, tile_max_bytes(), &res->body, e);
         if (!rc && !key.overflow && !res->body.overflow)
             tile_cache_put(cache, buf_str(&key), res->body.data, res->body.len);
     }

@@ -1,0 +1,29 @@
+/* tile_encoder: one vector tile (MVT 2.1) of some datasets, made by PostGIS over a
+ * connection whose role bounds what it may read. Used by the server's tile routes and by
+ * `jumeau tile mvt` for archives.
+ * Thread-safety: one call per connection at a time. */
+#ifndef JUMEAU_TILE_ENCODER_H
+#define JUMEAU_TILE_ENCODER_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+#include "registry_cache.h"
+
+/* Encodes tile z/x/y of the `layers` whose zoom range holds z into `tile` (reset first);
+ * `internal` joins the closed attributes (the connection's role must be the internal one).
+ * Over `cap` bytes, the smallest features are left out until the tile fits. An empty result
+ * means no feature. */
+enum jm_status tile_encode(PGconn *conn, const struct tile_layer *layers, int n, bool internal, int z, long x, long y,
+                           size_t cap, struct buf *tile, struct err *e);
+
+/* SQL of the columns a role may read of dataset $1 ($2: with the closed ones), in order. */
+extern const char tile_columns_sql[];
+
+/* The largest tile: JUMEAU_TILE_MAX_BYTES, default 500 KB (counted before gzip). */
+size_t tile_max_bytes(void);
+
+#endif
