@@ -72,6 +72,7 @@ enum jm_status cmd_datasets(struct cli_ctx *ctx, struct err *e);
 enum jm_status cmd_serve(struct cli_ctx *ctx, struct err *e);
 enum jm_status cmd_demo(struct cli_ctx *ctx, struct err *e);
 enum jm_status cmd_keys(struct cli_ctx *ctx, struct err *e);
+enum jm_status cmd_tile(struct cli_ctx *ctx, struct err *e);
 enum jm_status cmd_not_yet(struct cli_ctx *ctx, struct err *e);
 
 #endif

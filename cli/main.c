@@ -18,7 +18,7 @@ static const struct command commands[] = {
     {"import", cmd_import, "cadastre|buildings|network|citygml|cityjson|ifc FILE: load a dataset"},
     {"datasets", cmd_datasets, "list | show NAME | set NAME KEY=VALUE | drop NAME: the catalogue"},
     {"serve", cmd_serve, "[--listen HOST:PORT]: the HTTP server (OGC API, tiles, viewer)"},
-    {"tile", cmd_not_yet, "mvt NAME… --out FILE | 3d NAME --out DIR: build tile archives"},
+    {"tile", cmd_tile, "mvt NAME… --out FILE | 3d NAME --out DIR: build tile archives"},
     {"keys", cmd_keys, "add NAME --role partner|internal | list | revoke NAME: API keys"},
     {"extract", cmd_not_yet, "NAME… --bbox …|--area FILE --format F --out FILE: download an area"},
     {"demo", cmd_demo, "load the sample city and serve it"},

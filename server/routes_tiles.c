@@ -23,13 +23,7 @@
 #define EPSG_3857 "http://www.opengis.net/def/crs/EPSG/0/3857"
 #define MVT_TYPE "application/vnd.mapbox-vector-tile"
 
-enum { MVT_EXTENT = 4096, MVT_BUFFER = 64, MAX_ZOOM = 22, CITY_LAYERS_MAX = 64 };
-
-/* Zoom ranges by kind, when the registry leaves them NULL. */
-static const struct {
-    const char *kind;
-    int minzoom;
-} kind_zooms[] = {{"network", 10}, {"buildings", 13}, {"cadastre", 14}, {"citygml", 13}, {"cityjson", 13}, {"ifc", 15}};
+enum { CITY_LAYERS_MAX = 64 };
 
 /* Every dataset the caller's role sees (row-level security on the registry). */
 static enum jm_status read_layers(struct http_request *req, PGconn *conn, const char *only, struct tile_layer **out, int *n,
@@ -58,11 +52,8 @@ static enum jm_status read_layers(struct http_request *req, PGconn *conn, const 
         l->kind = arena_strdup(&req->arena, PQgetvalue(r, i, 2));
         l->licence = arena_strdup(&req->arena, PQgetvalue(r, i, 3));
         l->srid = (int)strtol(PQgetvalue(r, i, 4), NULL, 10);
-        l->minzoom = 12;
-        for (size_t k = 0; k < sizeof kind_zooms / sizeof kind_zooms[0]; k++)
-            if (strcmp(kind_zooms[k].kind, l->kind) == 0)
-                l->minzoom = kind_zooms[k].minzoom;
-        l->maxzoom = MAX_ZOOM;
+        l->minzoom = tile_default_minzoom(l->kind);
+        l->maxzoom = TILE_DEFAULT_MAXZOOM;
         long v;
         if (!PQgetisnull(r, i, 5) && parse_long(PQgetvalue(r, i, 5), 0, 24, &v))
             l->minzoom = (int)v;

@@ -112,6 +112,18 @@ static enum jm_status encode_layer(PGconn *conn, const struct tile_layer *l, boo
     return rc;
 }
 
+int tile_default_minzoom(const char *kind)
+{
+    static const struct {
+        const char *kind;
+        int minzoom;
+    } zooms[] = {{"network", 10}, {"buildings", 13}, {"cadastre", 14}, {"citygml", 13}, {"cityjson", 13}, {"ifc", 15}};
+    for (size_t k = 0; k < sizeof zooms / sizeof zooms[0]; k++)
+        if (strcmp(zooms[k].kind, kind) == 0)
+            return zooms[k].minzoom;
+    return 12;
+}
+
 enum jm_status tile_encode(PGconn *conn, const struct tile_layer *layers, int n, bool internal, int z, long x, long y,
                            size_t cap, struct buf *tile, struct err *e)
 {

@@ -23,6 +23,11 @@ enum jm_status tile_encode(PGconn *conn, const struct tile_layer *layers, int n,
 /* SQL of the columns a role may read of dataset $1 ($2: with the closed ones), in order. */
 extern const char tile_columns_sql[];
 
+/* The first zoom a kind's datasets appear at, when the registry does not say (network 10,
+ * buildings 13, cadastre 14, …); the last is TILE_DEFAULT_MAXZOOM. */
+int tile_default_minzoom(const char *kind);
+#define TILE_DEFAULT_MAXZOOM 22
+
 /* The largest tile: JUMEAU_TILE_MAX_BYTES, default 500 KB (counted before gzip). */
 size_t tile_max_bytes(void);
 

@@ -84,7 +84,7 @@ test_tools() {
     local dir="$JUMEAU_TEST_ROOT/tools"
     if [ ! -d "$dir/node_modules" ]; then
         mkdir -p "$dir"
-        cp "$SRC/tests/tools/package.json" "$SRC/tests/tools/package-lock.json" "$SRC"/tests/tools/*.js "$dir/"
+        cp "$SRC/tests/tools/package.json" "$SRC/tests/tools/package-lock.json" "$SRC"/tests/tools/*.js "$SRC"/tests/tools/*.mjs "$dir/"
         (cd "$dir" && npm ci --no-audit --no-fund --silent >/dev/null 2>&1) || { echo "npm ci failed in $dir" >&2; return 1; }
     fi
     echo "$dir"

@@ -1,0 +1,308 @@
+/* jumeau tile mvt NAME… --out FILE.mbtiles|FILE.pmtiles [--minzoom Z] [--maxzoom Z]
+ *
+ * Builds a vector tile archive of open datasets, for any web server, object store or CDN:
+ * every tile of the datasets' extent in the zoom range, made by the same encoder as the
+ * server's tiles, on two connections (both cores), written by tiler/'s archive writers.
+ * Archives are public by nature, so only open datasets go in. */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "db.h"
+#include "json_writer.h"
+#include "parse.h"
+#include "progress.h"
+#include "tile_archive.h"
+#include "tile_encoder.h"
+#include "tile_math.h"
+
+static const struct cli_opt opts[] = {
+    {"--out", "FILE", "the archive: FILE.mbtiles (MBTiles 1.3) or FILE.pmtiles (PMTiles v3)"},
+    {"--minzoom", "Z", "first zoom (default: the datasets' own)"},
+    {"--maxzoom", "Z", "last zoom (default: 16, or the datasets' own when lower)"},
+    {"--replace", NULL, "overwrite an existing archive"},
+    {NULL, NULL, NULL},
+};
+static const char usage[] = "jumeau tile mvt NAME… --out FILE.mbtiles|FILE.pmtiles [--minzoom Z] [--maxzoom Z]";
+static const char summary[] =
+    "Builds a vector tile archive of open datasets (one layer each), for static hosting and CDNs.\n"
+    "(jumeau tile 3d comes with the 3D Tiles issue.)";
+
+enum { WORKERS = 2, MAX_TILES = 20000000 };
+
+struct tile_job {
+    const char *conninfo;
+    struct tile_layer *layers;
+    int nlayers;
+    long *tiles; /* z, x, y triples */
+    long ntiles;
+    atomic_long next;
+    pthread_mutex_t lock; /* the archive and the figures */
+    struct tile_archive *archive;
+    struct progress bar;
+    long written, empty;
+    size_t largest, total_bytes;
+    struct err err;
+};
+
+static void *worker(void *arg)
+{
+    struct tile_job *j = arg;
+    struct err e;
+    err_clear(&e);
+    PGconn *conn = db_connect(j->conninfo, &e);
+    if (conn) {
+        PGresult *r = PQexec(conn, "SET ROLE jumeau_open");
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            err_set(&e, JM_EDB, "cannot switch to the open reader role");
+        PQclear(r);
+    }
+    struct buf tile;
+    buf_init(&tile, 0);
+    long i;
+    while (!e.code && (i = atomic_fetch_add(&j->next, 1)) < j->ntiles) {
+        int z = (int)j->tiles[3 * i];
+        long x = j->tiles[3 * i + 1], y = j->tiles[3 * i + 2];
+        if (tile_encode(conn, j->layers, j->nlayers, false, z, x, y, tile_max_bytes(), &tile, &e))
+            break;
+        pthread_mutex_lock(&j->lock);
+        if (tile.len == 0) {
+            j->empty++;
+        } else if (!tile_archive_add(j->archive, z, x, y, tile.data, tile.len, &e)) {
+            j->written++;
+            j->total_bytes += tile.len;
+            if (tile.len > j->largest)
+                j->largest = tile.len;
+        }
+        progress_step(&j->bar, 1);
+        pthread_mutex_unlock(&j->lock);
+    }
+    if (e.code) {
+        pthread_mutex_lock(&j->lock);
+        err_set(&j->err, e.code, "%s", e.msg);
+        atomic_store(&j->next, j->ntiles); /* the other worker stops too */
+        pthread_mutex_unlock(&j->lock);
+    }
+    buf_cleanup(&tile);
+    PQfinish(conn);
+    return NULL;
+}
+
+/* The open datasets named, as tile layers (strings in `arena`). */
+static enum jm_status read_datasets(PGconn *conn, const struct cli_parsed *p, struct arena *arena,
+                                    struct tile_layer **out, int *n, struct err *e)
+{
+    *n = p->npos - 1;
+    *out = arena_calloc(arena, (size_t)*n + 1, sizeof **out);
+    if (!*out)
+        return err_set(e, JM_EINTERNAL, "out of memory");
+    for (int i = 0; i < *n; i++) {
+        const char *params[] = {p->pos[1 + i]};
+        PGresult *r = db_query(conn,
+                               "SELECT name, title, kind, licence, storage_srid, tile_min_zoom, tile_max_zoom,"
+                               " bbox_4326[1], bbox_4326[2], bbox_4326[3], bbox_4326[4], version, access_level"
+                               " FROM jumeau.datasets WHERE name = $1",
+                               1, params, e);
+        if (!r)
+            return e->code;
+        if (PQntuples(r) == 0) {
+            PQclear(r);
+            return err_set(e, JM_ENOTFOUND, "no dataset named '%s' (see jumeau datasets list)", p->pos[1 + i]);
+        }
+        if (strcmp(PQgetvalue(r, 0, 12), "open") != 0) {
+            enum jm_status rc = err_set(e, JM_EDENIED,
+                                        "dataset '%s' is %s: an archive is public, so only open datasets go in",
+                                        p->pos[1 + i], PQgetvalue(r, 0, 12));
+            PQclear(r);
+            return rc;
+        }
+        struct tile_layer *l = &(*out)[i];
+        l->name = arena_strdup(arena, PQgetvalue(r, 0, 0));
+        l->title = arena_strdup(arena, PQgetvalue(r, 0, 1));
+        l->kind = arena_strdup(arena, PQgetvalue(r, 0, 2));
+        l->licence = arena_strdup(arena, PQgetvalue(r, 0, 3));
+        l->srid = (int)strtol(PQgetvalue(r, 0, 4), NULL, 10);
+        long v;
+        l->minzoom = !PQgetisnull(r, 0, 5) && parse_long(PQgetvalue(r, 0, 5), 0, 24, &v) ? (int)v
+                                                                                        : tile_default_minzoom(l->kind);
+        l->maxzoom = !PQgetisnull(r, 0, 6) && parse_long(PQgetvalue(r, 0, 6), 0, 24, &v) ? (int)v : TILE_DEFAULT_MAXZOOM;
+        l->has_bbox = !PQgetisnull(r, 0, 7);
+        for (int k = 0; l->has_bbox && k < 4; k++)
+            parse_double(PQgetvalue(r, 0, 7 + k), &l->bbox[k]);
+        l->version = (int)strtol(PQgetvalue(r, 0, 11), NULL, 10);
+        PQclear(r);
+    }
+    return JM_OK;
+}
+
+static char *vector_layers_json(const struct tile_layer *layers, int n)
+{
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    struct jw w;
+    jw_init(&w, &b);
+    jw_array_begin(&w);
+    for (int i = 0; i < n; i++) {
+        jw_object_begin(&w);
+        jw_kv_string(&w, "id", layers[i].name);
+        jw_kv_string(&w, "description", layers[i].title);
+        jw_kv_int(&w, "minzoom", layers[i].minzoom);
+        jw_kv_int(&w, "maxzoom", layers[i].maxzoom);
+        jw_key(&w, "fields");
+        jw_object_begin(&w);
+        jw_object_end(&w);
+        jw_object_end(&w);
+    }
+    jw_array_end(&w);
+    return buf_take(&b, NULL);
+}
+
+enum jm_status cmd_tile(struct cli_ctx *ctx, struct err *e)
+{
+    static const struct cli_help help = {"tile", usage, summary, opts};
+    struct cli_parsed p;
+    enum jm_status rc = cli_begin(ctx, &help, &p, e);
+    if (rc || p.help)
+        return rc;
+    if (p.npos >= 1 && strcmp(p.pos[0], "3d") == 0)
+        return err_set(e, JM_ENOTYET, "'jumeau tile 3d' is not yet available in this version of jumeau");
+    if (p.npos < 2 || strcmp(p.pos[0], "mvt") != 0)
+        return err_set(e, JM_EINPUT, "expected 'mvt' and dataset names (usage: %s)", usage);
+    const char *out = cli_get(&p, opts, "--out");
+    if (!out)
+        return err_set(e, JM_EINPUT, "--out FILE.mbtiles or FILE.pmtiles is required");
+    size_t olen = strlen(out);
+    enum tile_archive_format format;
+    if (olen > 8 && strcasecmp(out + olen - 8, ".mbtiles") == 0)
+        format = TILE_ARCHIVE_MBTILES;
+    else if (olen > 8 && strcasecmp(out + olen - 8, ".pmtiles") == 0)
+        format = TILE_ARCHIVE_PMTILES;
+    else
+        return err_set(e, JM_EINPUT, "--out: '%s' must end in .mbtiles or .pmtiles", out);
+    long minz = -1, maxz = -1;
+    const char *mz = cli_get(&p, opts, "--minzoom"), *xz = cli_get(&p, opts, "--maxzoom");
+    if ((mz && !parse_long(mz, 0, 22, &minz)) || (xz && !parse_long(xz, 0, 22, &maxz)))
+        return err_set(e, JM_EINPUT, "--minzoom / --maxzoom: expected zoom levels from 0 to 22");
+
+    struct db_target t;
+    if ((rc = cli_db_ready(ctx, &t, e)))
+        return rc;
+    PGconn *conn = db_connect(t.conninfo, e);
+    if (!conn)
+        return e->code;
+    struct arena arena;
+    arena_init(&arena, 0);
+    struct tile_job job = {.conninfo = t.conninfo};
+    pthread_mutex_init(&job.lock, NULL);
+    err_clear(&job.err);
+    char *layers_json = NULL;
+    rc = read_datasets(conn, &p, &arena, &job.layers, &job.nlayers, e);
+    PQfinish(conn);
+    if (rc)
+        goto out;
+
+    /* the zoom range and the extent */
+    int lo = 24, hi = 0;
+    double bounds[4] = {180, 90, -180, -90};
+    for (int i = 0; i < job.nlayers; i++) {
+        const struct tile_layer *l = &job.layers[i];
+        lo = l->minzoom < lo ? l->minzoom : lo;
+        hi = l->maxzoom > hi ? l->maxzoom : hi;
+        if (l->has_bbox) {
+            bounds[0] = fmin(bounds[0], l->bbox[0]), bounds[1] = fmin(bounds[1], l->bbox[1]);
+            bounds[2] = fmax(bounds[2], l->bbox[2]), bounds[3] = fmax(bounds[3], l->bbox[3]);
+        }
+    }
+    if (hi > 16)
+        hi = 16;
+    if (minz >= 0)
+        lo = (int)minz;
+    if (maxz >= 0)
+        hi = (int)maxz;
+    if (lo > hi || bounds[0] > bounds[2]) {
+        rc = err_set(e, JM_EINPUT, "nothing to tile: zoom %d to %d over an empty extent", lo, hi);
+        goto out;
+    }
+    /* every tile of the extent, zoom by zoom */
+    long count = 0;
+    for (int z = lo; z <= hi; z++) {
+        int64_t x0, y0, x1, y1;
+        tile_from_lonlat(bounds[0], bounds[3], z, &x0, &y0);
+        tile_from_lonlat(bounds[2], bounds[1], z, &x1, &y1);
+        count += (long)((x1 - x0 + 1) * (y1 - y0 + 1));
+    }
+    if (count > MAX_TILES) {
+        rc = err_set(e, JM_ELIMIT, "%ld tiles: lower --maxzoom (at most %d tiles an archive)", count, MAX_TILES);
+        goto out;
+    }
+    job.tiles = malloc((size_t)count * 3 * sizeof *job.tiles);
+    if (!job.tiles) {
+        rc = err_set(e, JM_EINTERNAL, "out of memory");
+        goto out;
+    }
+    for (int z = lo; z <= hi; z++) {
+        int64_t x0, y0, x1, y1;
+        tile_from_lonlat(bounds[0], bounds[3], z, &x0, &y0);
+        tile_from_lonlat(bounds[2], bounds[1], z, &x1, &y1);
+        for (int64_t x = x0; x <= x1; x++)
+            for (int64_t y = y0; y <= y1; y++) {
+                job.tiles[3 * job.ntiles] = z;
+                job.tiles[3 * job.ntiles + 1] = (long)x;
+                job.tiles[3 * job.ntiles + 2] = (long)y;
+                job.ntiles++;
+            }
+    }
+    if ((rc = tile_archive_open(&job.archive, out, format, cli_get(&p, opts, "--replace") != NULL, e)))
+        goto out;
+    double started = progress_now();
+    progress_begin(&job.bar, "tiling", (uint64_t)job.ntiles, ctx->quiet);
+    atomic_init(&job.next, 0);
+    pthread_t threads[WORKERS];
+    int nthreads = 0;
+    for (int i = 0; i < WORKERS; i++)
+        if (pthread_create(&threads[i], NULL, worker, &job) == 0)
+            nthreads++;
+    for (int i = 0; i < nthreads; i++)
+        pthread_join(threads[i], NULL);
+    progress_end(&job.bar);
+    if (nthreads == 0)
+        err_set(&job.err, JM_EINTERNAL, "cannot start the tiling threads");
+    if (job.err.code) {
+        tile_archive_abort(job.archive);
+        rc = err_set(e, job.err.code, "%s", job.err.msg);
+        goto out;
+    }
+    layers_json = vector_layers_json(job.layers, job.nlayers);
+    struct buf attribution;
+    buf_init(&attribution, 1 << 14);
+    for (int i = 0; i < job.nlayers; i++)
+        if (job.layers[i].licence[0] && !strstr(buf_str(&attribution), job.layers[i].licence))
+            buf_printf(&attribution, "%s%s", attribution.len ? "; " : "", job.layers[i].licence);
+    struct tile_archive_meta meta = {
+        .name = job.nlayers == 1 ? job.layers[0].name : "city",
+        .description = job.nlayers == 1 ? job.layers[0].title : "jumeau city tiles",
+        .attribution = buf_str(&attribution),
+        .minzoom = lo,
+        .maxzoom = hi,
+        .bounds = {bounds[0], bounds[1], bounds[2], bounds[3]},
+        .center = {(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, lo},
+        .vector_layers_json = layers_json,
+    };
+    rc = tile_archive_close(job.archive, &meta, e);
+    buf_cleanup(&attribution);
+    if (!rc && !ctx->quiet)
+        printf("wrote %ld tiles to %s (z%d-z%d, %ld empty left out) in %.1f s; largest %.1f KB, mean %.1f KB\n",
+               job.written, out, lo, hi, job.empty, progress_now() - started, (double)job.largest / 1000,
+               job.written ? (double)job.total_bytes / (double)job.written / 1000 : 0.0);
+out:
+    free(layers_json);
+    free(job.tiles);
+    pthread_mutex_destroy(&job.lock);
+    arena_cleanup(&arena);
+    return rc;
+}
