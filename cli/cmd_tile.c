@@ -140,6 +140,58 @@ static enum jm_status read_datasets(PGconn *conn, const struct cli_parsed *p, st
     return JM_OK;
 }
 
+/* Fills job->tiles with the z/x/y of every tile from `lo` to `hi` that a feature's envelope
+ * touches (in EPSG:3857, widened by the tile buffer of 64/4096). */
+static enum jm_status list_tiles(const char *conninfo, struct tile_job *job, int lo, int hi, struct err *e)
+{
+    PGconn *conn = db_connect(conninfo, e);
+    if (!conn)
+        return e->code;
+    struct buf sql;
+    buf_init(&sql, 1 << 20);
+    buf_puts(&sql, "WITH boxes AS (");
+    for (int i = 0; i < job->nlayers; i++) {
+        if (i)
+            buf_puts(&sql, " UNION ALL ");
+        buf_puts(&sql, "SELECT ST_Transform(ST_Envelope(geom), 3857)::box2d AS b FROM data.");
+        db_quote_ident(&sql, job->layers[i].name);
+    }
+    /* H: half the Mercator square; S: the tile size at z; the buffer is S * 64 / 4096 */
+    buf_printf(&sql,
+               "), zooms AS (SELECT z, 2 * %.9f / 2 ^ z AS s FROM generate_series($1::int, $2::int) z)"
+               " SELECT DISTINCT z, x, y FROM boxes, zooms,"
+               " generate_series(greatest(0, floor((ST_XMin(b) + %.9f - s / 64) / s))::int,"
+               "  least(2 ^ z - 1, floor((ST_XMax(b) + %.9f + s / 64) / s))::int) x,"
+               " generate_series(greatest(0, floor((%.9f - ST_YMax(b) - s / 64) / s))::int,"
+               "  least(2 ^ z - 1, floor((%.9f - ST_YMin(b) + s / 64) / s))::int) y"
+               " ORDER BY z, x, y",
+               TILE_MERCATOR_HALF, TILE_MERCATOR_HALF, TILE_MERCATOR_HALF, TILE_MERCATOR_HALF, TILE_MERCATOR_HALF);
+    char los[8], his[8];
+    snprintf(los, sizeof los, "%d", lo);
+    snprintf(his, sizeof his, "%d", hi);
+    const char *params[] = {los, his};
+    enum jm_status rc = JM_OK;
+    PGresult *r = sql.overflow ? NULL : db_query(conn, buf_str(&sql), 2, params, e);
+    if (!r) {
+        rc = e->code ? e->code : err_set(e, JM_EINTERNAL, "tile list query too long");
+    } else if (PQntuples(r) > MAX_TILES) {
+        rc = err_set(e, JM_ELIMIT, "%d tiles: lower --maxzoom (at most %d tiles an archive)", PQntuples(r), MAX_TILES);
+    } else if (!(job->tiles = malloc(((size_t)PQntuples(r) + 1) * 3 * sizeof *job->tiles))) {
+        rc = err_set(e, JM_EINTERNAL, "out of memory");
+    } else {
+        for (int i = 0; i < PQntuples(r); i++) {
+            job->tiles[3 * i] = strtol(PQgetvalue(r, i, 0), NULL, 10);
+            job->tiles[3 * i + 1] = strtol(PQgetvalue(r, i, 1), NULL, 10);
+            job->tiles[3 * i + 2] = strtol(PQgetvalue(r, i, 2), NULL, 10);
+        }
+        job->ntiles = PQntuples(r);
+    }
+    PQclear(r);
+    buf_cleanup(&sql);
+    PQfinish(conn);
+    return rc;
+}
+
 static char *vector_layers_json(const struct tile_layer *layers, int n)
 {
     struct buf b;
@@ -228,35 +280,10 @@ enum jm_status cmd_tile(struct cli_ctx *ctx, struct err *e)
         rc = err_set(e, JM_EINPUT, "nothing to tile: zoom %d to %d over an empty extent", lo, hi);
         goto out;
     }
-    /* every tile of the extent, zoom by zoom */
-    long count = 0;
-    for (int z = lo; z <= hi; z++) {
-        int64_t x0, y0, x1, y1;
-        tile_from_lonlat(bounds[0], bounds[3], z, &x0, &y0);
-        tile_from_lonlat(bounds[2], bounds[1], z, &x1, &y1);
-        count += (long)((x1 - x0 + 1) * (y1 - y0 + 1));
-    }
-    if (count > MAX_TILES) {
-        rc = err_set(e, JM_ELIMIT, "%ld tiles: lower --maxzoom (at most %d tiles an archive)", count, MAX_TILES);
+    /* the tiles that hold something, zoom by zoom: those that the features' envelopes (with
+     * the tiles' buffer) touch, found by PostGIS, rather than every tile of the extent */
+    if ((rc = list_tiles(t.conninfo, &job, lo, hi, e)))
         goto out;
-    }
-    job.tiles = malloc((size_t)count * 3 * sizeof *job.tiles);
-    if (!job.tiles) {
-        rc = err_set(e, JM_EINTERNAL, "out of memory");
-        goto out;
-    }
-    for (int z = lo; z <= hi; z++) {
-        int64_t x0, y0, x1, y1;
-        tile_from_lonlat(bounds[0], bounds[3], z, &x0, &y0);
-        tile_from_lonlat(bounds[2], bounds[1], z, &x1, &y1);
-        for (int64_t x = x0; x <= x1; x++)
-            for (int64_t y = y0; y <= y1; y++) {
-                job.tiles[3 * job.ntiles] = z;
-                job.tiles[3 * job.ntiles + 1] = (long)x;
-                job.tiles[3 * job.ntiles + 2] = (long)y;
-                job.ntiles++;
-            }
-    }
     if ((rc = tile_archive_open(&job.archive, out, format, cli_get(&p, opts, "--replace") != NULL, e)))
         goto out;
     double started = progress_now();
