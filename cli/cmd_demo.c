@@ -87,5 +87,5 @@ enum jm_status cmd_demo(struct cli_ctx *ctx, struct err *e)
         return rc;
     if (!ctx->quiet)
         printf("the sample city is at http://%s:%d/collections\n", ctx->cfg.listen_host, ctx->cfg.listen_port);
-    return server_run(&ctx->cfg, t.conninfo, !ctx->quiet, e);
+    return server_run(&ctx->cfg, t.conninfo, !ctx->quiet, NULL, 0, e);
 }

@@ -69,6 +69,8 @@ struct regcache;
 /* The server's tile cache, and its cached view of the dataset registry. */
 struct tile_cache *http_tile_cache(struct http_request *req);
 struct regcache *http_registry_cache(struct http_request *req);
+/* The archive file that serves tileset `name`, or NULL (jumeau serve --archive). */
+const char *http_archive_for(struct http_request *req, const char *name);
 /* Writes an OGC API link object {href, rel, type[, title]} (title may be NULL). */
 void http_json_link(struct jw *w, const char *href, const char *rel, const char *type, const char *title);
 

@@ -47,6 +47,8 @@ struct route_metrics {
 };
 
 struct server {
+    const struct server_archive *archives;
+    int narchives;
     struct db_pool pool;
     struct tile_cache tiles;
     struct regcache registry;
@@ -712,13 +714,24 @@ static int open_listener(const struct config *cfg, struct err *e)
     return fd;
 }
 
-enum jm_status server_run(const struct config *cfg, const char *conninfo, bool access_log, struct err *e)
+const char *http_archive_for(struct http_request *req, const char *name)
+{
+    for (int i = 0; i < req->server->narchives; i++)
+        if (strcmp(req->server->archives[i].name, name) == 0)
+            return req->server->archives[i].path;
+    return NULL;
+}
+
+enum jm_status server_run(const struct config *cfg, const char *conninfo, bool access_log,
+                          const struct server_archive *archives, int narchives, struct err *e)
 {
     /* on the heap: the route counters make it too large for a stack */
     struct server *srv = calloc(1, sizeof *srv);
     if (!srv)
         return err_set(e, JM_EINTERNAL, "out of memory");
     srv->access_log = access_log;
+    srv->archives = archives;
+    srv->narchives = narchives;
     if (tile_cache_init(&srv->tiles, (size_t)cfg->tile_cache_mb << 20) != 0) {
         free(srv);
         return err_set(e, JM_EINTERNAL, "out of memory");

@@ -16,7 +16,9 @@
 #include "parse.h"
 #include "registry_cache.h"
 #include "tile_cache.h"
+#include "tile_archive.h"
 #include "tile_encoder.h"
+#include "log.h"
 #include "tile_math.h"
 
 #define WMQ_URI "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
@@ -251,8 +253,34 @@ enum jm_status route_collection_tile(struct http_request *req, struct http_respo
     return tile(req, res, req->params[0], req->params[1], req->params[3], req->params[2], e);
 }
 
+/* A tile of a pre-built tileset, read from its archive as it is. */
+static enum jm_status archive_tile(struct http_request *req, struct http_response *res, const char *path, struct err *e)
+{
+    int z;
+    long x, y;
+    enum jm_status rc = parse_tile(req->params[1], req->params[2], req->params[3], 0, TILE_MAX_ZOOM, &z, &x, &y, e);
+    if (rc)
+        return rc;
+    bool found = false;
+    struct err re;
+    err_clear(&re);
+    if (tile_archive_read(path, z, x, y, &res->body, &found, &re) != JM_OK) {
+        log_error("archive %s: %s", path, re.msg);
+        return err_set(e, JM_EINTERNAL, "the tile archive cannot be read");
+    }
+    res->content_type = MVT_TYPE;
+    res->cache_control = "public, max-age=3600";
+    res->x_cache = "archive";
+    if (!found || res->body.len == 0)
+        res->status = 204;
+    return JM_OK;
+}
+
 enum jm_status route_xyz_tile(struct http_request *req, struct http_response *res, struct err *e)
 {
+    const char *archive = http_archive_for(req, req->params[0]);
+    if (archive)
+        return archive_tile(req, res, archive, e);
     return tile(req, res, req->params[0], req->params[1], req->params[2], req->params[3], e);
 }
 

@@ -39,6 +39,19 @@ check_eq "GDAL's MBTiles driver opens the archive" 0 "$STATUS"
 check_contains "GDAL sees the layer's features" "Feature Count:" "$OUT"
 check_contains "the archive's metadata" "ODbL-1.0" "$(ogrinfo -ro -so "$SCRATCH/city.mbtiles" 2>&1)"
 
+# the server answers a pre-built tileset from its archive
+kill "$PID"; wait "$PID" 2>/dev/null
+start_server --archive "prebuilt=$SCRATCH/city.pmtiles,prebuilt_mb=$SCRATCH/city.mbtiles"
+check_eq "a tile from the PMTiles archive is the tile the archive holds" "$(sha256sum < "$SCRATCH/served.mvt")" \
+    "$(curl -s "$BASE/tiles/prebuilt/$z/$x/$y.mvt" | sha256sum)"
+check_eq "and from the MBTiles archive" "$(sha256sum < "$SCRATCH/served.mvt")" \
+    "$(curl -s "$BASE/tiles/prebuilt_mb/$z/$x/$y.mvt" | sha256sum)"
+check_eq "X-Cache says it came from the archive" "archive" \
+    "$(curl -s -D - -o /dev/null "$BASE/tiles/prebuilt/$z/$x/$y.mvt" | tr -d '\r' | sed -n 's/^X-Cache: //p')"
+check_eq "a tile the archive lacks is 204" "204" "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/tiles/prebuilt/15/0/0.mvt")"
+run_status jumeau serve --listen "127.0.0.1:$(free_port)" --archive "x=$SCRATCH/missing.pmtiles"
+check_eq "a missing archive is refused at start" 1 "$STATUS"
+
 # refusals: nothing closed or shared in a public archive, no silent overwrite, clear names
 run_status jumeau tile mvt ar_shared --out "$SCRATCH/shared.pmtiles"
 check_eq "a shared dataset is refused" 1 "$STATUS"
