@@ -94,6 +94,8 @@ PGconn *db_pool_checkout(struct db_pool *p, int timeout_ms, struct err *e)
         }
     }
     pthread_mutex_lock(&p->lock);
+    if (slot->conn != conn)
+        slot->role[0] = '\0'; /* a new connection starts in its login role */
     slot->conn = conn;
     if (!conn) {
         slot->busy = false;
@@ -111,6 +113,7 @@ void db_pool_checkin(struct db_pool *p, PGconn *conn, bool broken)
         /* a handler left a transaction open: never hand that state to the next request */
         PQclear(PQexec(conn, "ROLLBACK"));
         PQclear(PQexec(conn, "RESET ROLE"));
+        db_pool_set_role(p, conn, "");
     }
     pthread_mutex_lock(&p->lock);
     for (int i = 0; i < p->size; i++) {
@@ -125,6 +128,28 @@ void db_pool_checkin(struct db_pool *p, PGconn *conn, bool broken)
     }
     pthread_cond_signal(&p->freed);
     pthread_mutex_unlock(&p->lock);
+}
+
+static struct db_pool_slot *slot_of(struct db_pool *p, PGconn *conn)
+{
+    for (int i = 0; i < p->size; i++)
+        if (p->slots[i].conn == conn)
+            return &p->slots[i];
+    return NULL;
+}
+
+const char *db_pool_role(struct db_pool *p, PGconn *conn)
+{
+    /* the slot is the caller's while checked out: no lock needed to read its role */
+    struct db_pool_slot *s = slot_of(p, conn);
+    return s ? s->role : "";
+}
+
+void db_pool_set_role(struct db_pool *p, PGconn *conn, const char *role)
+{
+    struct db_pool_slot *s = slot_of(p, conn);
+    if (s)
+        snprintf(s->role, sizeof s->role, "%s", role);
 }
 
 void db_pool_counts(struct db_pool *p, int *open, int *busy)

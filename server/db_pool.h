@@ -18,6 +18,7 @@
 struct db_pool_slot {
     PGconn *conn;
     bool busy;
+    char role[32]; /* the role the connection is in now ("" for its login role) */
 };
 
 struct db_pool {
@@ -42,6 +43,11 @@ void db_pool_cleanup(struct db_pool *p);
 PGconn *db_pool_checkout(struct db_pool *p, int timeout_ms, struct err *e);
 /* Returns a connection; `broken` asks for it to be re-opened before its next use. */
 void db_pool_checkin(struct db_pool *p, PGconn *conn, bool broken);
+
+/* The role a checked-out connection is in (SET ROLE), so that it is switched only when a
+ * request needs another; "" for the login role. */
+const char *db_pool_role(struct db_pool *p, PGconn *conn);
+void db_pool_set_role(struct db_pool *p, PGconn *conn, const char *role);
 
 /* Connections open now, and those checked out, for /metrics. */
 void db_pool_counts(struct db_pool *p, int *open, int *busy);

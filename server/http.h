@@ -45,6 +45,7 @@ struct http_response {
     struct buf body;
     const char *cache_control;
     const char *content_crs;  /* a CRS URI for the Content-Crs header, or NULL */
+    const char *etag;         /* an ETag of the handler's, e.g. from a cache key; else the body's hash */
     const char *x_cache;      /* "hit" or "miss" for cacheable resources (X-Cache header), or NULL */
 };
 

@@ -159,8 +159,13 @@ PGconn *http_db(struct http_request *req, struct err *e)
     PGconn *conn = owner_db(req, e);
     if (!conn)
         return NULL;
-    /* The reader role bounds what this request can read, whatever the handler's SQL says. */
+    /* The reader role bounds what this request can read, whatever the handler's SQL says.
+     * A connection stays in the role of its last request: switched only when needed. */
     const char *role = req->db_role;
+    if (strcmp(db_pool_role(&req->server->pool, conn), role) == 0) {
+        req->role_set = true;
+        return conn;
+    }
     char sql[96];
     snprintf(sql, sizeof sql, "SET ROLE %s", role); /* a constant from our own table, not input */
     PGresult *res = PQexec(conn, sql);
@@ -173,6 +178,7 @@ PGconn *http_db(struct http_request *req, struct err *e)
         return NULL;
     }
     req->role_set = true;
+    db_pool_set_role(&req->server->pool, conn, role);
     return conn;
 }
 
@@ -452,10 +458,13 @@ static unsigned char *gzip_body(const struct buf *body, size_t *out_len)
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_request *req, struct http_response *res)
 {
-    char etag[24] = "";
+    char etag[40] = "";
     bool not_modified = false;
-    if (res->status == 200 && res->body.len) {
+    if ((res->status == 200 || res->status == 204) && res->etag)
+        snprintf(etag, sizeof etag, "%s", res->etag);
+    else if (res->status == 200 && res->body.len)
         etag_of(&res->body, etag);
+    if (etag[0]) {
         const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
         not_modified = inm && strstr(inm, etag) != NULL;
     }
@@ -652,15 +661,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state, e
     struct http_request *req = *state;
     if (!req)
         return;
-    if (req->db) {
-        /* the next request starts as the owner: its key lookup must not run as this role */
-        if (req->role_set && !req->db_broken) {
-            PGresult *r = PQexec(req->db, "RESET ROLE");
-            req->db_broken = PQresultStatus(r) != PGRES_COMMAND_OK;
-            PQclear(r);
-        }
-        db_pool_checkin(&srv->pool, req->db, req->db_broken);
-    }
+    if (req->db)
+        db_pool_checkin(&srv->pool, req->db, req->db_broken); /* it keeps its role: see http_db() */
     arena_cleanup(&req->arena);
     free(req);
     *state = NULL;

@@ -6,7 +6,8 @@
 #include "tile_encoder.h"
 
 const struct db_statement http_statements[] = {
-    {"api_key", "SELECT name, role FROM jumeau.api_keys WHERE key_hash = $1 AND revoked_at IS NULL", 1},
+    /* a SECURITY DEFINER function: callable in any reader role, the keys stay unreadable */
+    {"api_key", "SELECT name, role FROM jumeau.api_key_role($1)", 1},
     {"collection", "SELECT name, title, storage_srid, feature_count FROM jumeau.datasets WHERE name = $1", 1},
     /* pg_catalog, not information_schema: the latter costs tens of milliseconds a call */
     {"columns", tile_columns_sql, 2},

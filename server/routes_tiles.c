@@ -224,6 +224,11 @@ static enum jm_status tile(struct http_request *req, struct http_response *res, 
             buf_printf(&key, "%s:%d,", layers[i].name, layers[i].version);
     buf_printf(&key, "|%d/%ld/%ld", z, x, y);
     struct tile_cache *cache = http_tile_cache(req);
+    /* the ETag is the key's: it changes exactly when the tile may */
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *c = buf_str(&key); *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+    res->etag = arena_printf(&req->arena, "\"t%016llx\"", (unsigned long long)h);
     if (!key.overflow && tile_cache_get(cache, buf_str(&key), &res->body)) {
         res->x_cache = "hit";
     } else {
@@ -233,7 +238,7 @@ static enum jm_status tile(struct http_request *req, struct http_response *res, 
             buf_cleanup(&key);
             return e->code;
         }
-        rc = tile_encode(conn, layers, n, req->internal, z, x, y, tile_max_bytes(), &res->body, e);
+        rc = tile_encode(conn, true, layers, n, req->internal, z, x, y, tile_max_bytes(), &res->body, e);
         if (!rc && !key.overflow && !res->body.overflow)
             tile_cache_put(cache, buf_str(&key), res->body.data, res->body.len);
     }

@@ -42,11 +42,12 @@ size_t tile_max_bytes(void)
 
 /* Appends the MVT layer of one dataset for tile z/x/y to `tile`, leaving out features smaller
  * than `min_size` (square metres for areas, metres for lines; 0 keeps everything). */
-static enum jm_status encode_layer(PGconn *conn, const struct tile_layer *l, bool internal, int z, long x, long y,
-                                   double min_size, struct buf *tile, struct err *e)
+static enum jm_status encode_layer(PGconn *conn, bool prepared, const struct tile_layer *l, bool internal, int z,
+                                   long x, long y, double min_size, struct buf *tile, struct err *e)
 {
     const char *cols_params[] = {l->name, internal ? "t" : "f"};
-    PGresult *cols = db_query(conn, TILE_COLUMNS_SQL, 2, cols_params, e);
+    PGresult *cols = prepared ? db_query_prepared(conn, "columns", 2, cols_params, e)
+                              : db_query(conn, TILE_COLUMNS_SQL, 2, cols_params, e);
     if (!cols)
         return e->code;
     struct buf sql;
@@ -124,8 +125,8 @@ int tile_default_minzoom(const char *kind)
     return 12;
 }
 
-enum jm_status tile_encode(PGconn *conn, const struct tile_layer *layers, int n, bool internal, int z, long x, long y,
-                           size_t cap, struct buf *tile, struct err *e)
+enum jm_status tile_encode(PGconn *conn, bool prepared, const struct tile_layer *layers, int n, bool internal, int z,
+                           long x, long y, size_t cap, struct buf *tile, struct err *e)
 {
     /* Over the size cap, the smallest features go: areas (or lengths) below a pixel at this
      * zoom, then 4, 16 … pixels, until the tile fits (docs/tiles.md). */
@@ -136,7 +137,7 @@ enum jm_status tile_encode(PGconn *conn, const struct tile_layer *layers, int n,
         buf_reset(tile);
         for (int i = 0; i < n && !rc; i++)
             if (z >= layers[i].minzoom && z <= layers[i].maxzoom)
-                rc = encode_layer(conn, &layers[i], internal, z, x, y, min_size, tile, e);
+                rc = encode_layer(conn, prepared, &layers[i], internal, z, x, y, min_size, tile, e);
         if (rc || tile->len <= cap)
             break;
     }

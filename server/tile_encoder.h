@@ -14,11 +14,12 @@
 #include "registry_cache.h"
 
 /* Encodes tile z/x/y of the `layers` whose zoom range holds z into `tile` (reset first);
- * `internal` joins the closed attributes (the connection's role must be the internal one).
+ * `internal` joins the closed attributes (the connection's role must be the internal one);
+ * `prepared`: the connection has the statement "columns" (tile_columns_sql) prepared.
  * Over `cap` bytes, the smallest features are left out until the tile fits. An empty result
  * means no feature. */
-enum jm_status tile_encode(PGconn *conn, const struct tile_layer *layers, int n, bool internal, int z, long x, long y,
-                           size_t cap, struct buf *tile, struct err *e);
+enum jm_status tile_encode(PGconn *conn, bool prepared, const struct tile_layer *layers, int n, bool internal, int z,
+                           long x, long y, size_t cap, struct buf *tile, struct err *e);
 
 /* SQL of the columns a role may read of dataset $1 ($2: with the closed ones), in order. */
 extern const char tile_columns_sql[];
