@@ -110,7 +110,9 @@ static struct tile_layer *copy_layers(struct arena *a, const struct tile_layer *
         to[i].title = arena_strdup(a, from[i].title);
         to[i].kind = arena_strdup(a, from[i].kind);
         to[i].licence = arena_strdup(a, from[i].licence);
-        if (!to[i].name || !to[i].title || !to[i].kind || !to[i].licence)
+        to[i].select_list = from[i].select_list ? arena_strdup(a, from[i].select_list) : NULL;
+        if (!to[i].name || !to[i].title || !to[i].kind || !to[i].licence ||
+            (from[i].select_list && !to[i].select_list))
             return NULL;
     }
     return to;

@@ -20,6 +20,8 @@ struct tile_layer {
     int srid, minzoom, maxzoom, version;
     double bbox[4];
     bool has_bbox;
+    const char *select_list; /* its attributes for tiles (tile_select_list), or NULL: ask */
+    bool has_closed;
 };
 
 #define REGCACHE_ROLES 3 /* jumeau_open, jumeau_shared, jumeau_internal */

@@ -62,6 +62,14 @@ static enum jm_status read_layers(struct http_request *req, PGconn *conn, const 
         if (!PQgetisnull(r, i, 6) && parse_long(PQgetvalue(r, i, 6), 0, 24, &v))
             l->maxzoom = (int)v;
         l->version = (int)strtol(PQgetvalue(r, i, 11), NULL, 10);
+        /* the attributes this role reads, kept with the view so that a tile asks nothing else */
+        struct buf list;
+        buf_init(&list, 1 << 16);
+        struct err le;
+        err_clear(&le);
+        if (tile_select_list(conn, true, l->name, req->internal, &list, &l->has_closed, &le) == JM_OK)
+            l->select_list = arena_strdup(&req->arena, buf_str(&list));
+        buf_cleanup(&list);
         l->has_bbox = !PQgetisnull(r, i, 7);
         for (int k = 0; l->has_bbox && k < 4; k++)
             parse_double(PQgetvalue(r, i, 7 + k), &l->bbox[k]);

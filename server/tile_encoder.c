@@ -40,16 +40,44 @@ size_t tile_max_bytes(void)
     return v && parse_long(v, 1024, 1L << 30, &bytes) ? (size_t)bytes : 500 * 1000;
 }
 
+enum jm_status tile_select_list(PGconn *conn, bool prepared, const char *name, bool internal, struct buf *out,
+                                bool *closed, struct err *e)
+{
+    const char *params[] = {name, internal ? "t" : "f"};
+    PGresult *cols = prepared ? db_query_prepared(conn, "columns", 2, params, e)
+                              : db_query(conn, TILE_COLUMNS_SQL, 2, params, e);
+    if (!cols)
+        return e->code;
+    /* closed ones (staff only) come from closed.<name>, joined as k */
+    *closed = false;
+    for (int i = 0; i < PQntuples(cols); i++) {
+        bool is_closed = strcmp(PQgetvalue(cols, i, 2), "t") == 0;
+        buf_puts(out, is_closed ? ", k." : ", t.");
+        db_quote_ident(out, PQgetvalue(cols, i, 0));
+        *closed = *closed || is_closed;
+    }
+    PQclear(cols);
+    return out->overflow ? err_set(e, JM_EINTERNAL, "too many columns") : JM_OK;
+}
+
 /* Appends the MVT layer of one dataset for tile z/x/y to `tile`, leaving out features smaller
  * than `min_size` (square metres for areas, metres for lines; 0 keeps everything). */
 static enum jm_status encode_layer(PGconn *conn, bool prepared, const struct tile_layer *l, bool internal, int z,
                                    long x, long y, double min_size, struct buf *tile, struct err *e)
 {
-    const char *cols_params[] = {l->name, internal ? "t" : "f"};
-    PGresult *cols = prepared ? db_query_prepared(conn, "columns", 2, cols_params, e)
-                              : db_query(conn, TILE_COLUMNS_SQL, 2, cols_params, e);
-    if (!cols)
-        return e->code;
+    /* the attributes the caller may see: from the registry cache, else asked now */
+    struct buf list;
+    buf_init(&list, 1 << 16);
+    bool closed = l->has_closed;
+    enum jm_status lrc = JM_OK;
+    if (l->select_list)
+        buf_puts(&list, l->select_list);
+    else
+        lrc = tile_select_list(conn, prepared, l->name, internal, &list, &closed, e);
+    if (lrc) {
+        buf_cleanup(&list);
+        return lrc;
+    }
     struct buf sql;
     buf_init(&sql, 1 << 18);
     /* a pixel of this zoom in metres, halved: simplification below what the tile can show */
@@ -63,14 +91,8 @@ static enum jm_status encode_layer(PGconn *conn, bool prepared, const struct til
                " SELECT ST_AsMVT(q, $4::text, %d, 'geom', 'id') FROM (SELECT t.id, ST_AsMVTGeom(ST_Transform("
                "ST_SimplifyPreserveTopology(t.geom, %s), 3857), env.tile, %d, %d, true) AS geom",
                (double)MVT_BUFFER / MVT_EXTENT, tol, l->srid, MVT_EXTENT, tol, MVT_EXTENT, MVT_BUFFER);
-    /* the attributes the caller may see; closed ones (staff only) come from closed.<name> */
-    bool closed = false;
-    for (int i = 0; i < PQntuples(cols); i++) {
-        bool is_closed = strcmp(PQgetvalue(cols, i, 2), "t") == 0;
-        buf_puts(&sql, is_closed ? ", k." : ", t.");
-        db_quote_ident(&sql, PQgetvalue(cols, i, 0));
-        closed = closed || is_closed;
-    }
+    buf_puts(&sql, buf_str(&list));
+    buf_cleanup(&list);
     buf_puts(&sql, " FROM env, data.");
     db_quote_ident(&sql, l->name);
     buf_puts(&sql, " t");
@@ -86,7 +108,6 @@ static enum jm_status encode_layer(PGconn *conn, bool prepared, const struct til
         buf_printf(&sql, " AND %s(t.geom) >= %s", strcmp(l->kind, "network") == 0 ? "ST_Length" : "ST_Area", size);
     }
     buf_puts(&sql, ") q WHERE q.geom IS NOT NULL");
-    PQclear(cols);
     char zs[8], xs[24], ys[24];
     snprintf(zs, sizeof zs, "%d", z);
     snprintf(xs, sizeof xs, "%ld", x);

@@ -21,6 +21,11 @@
 enum jm_status tile_encode(PGconn *conn, bool prepared, const struct tile_layer *layers, int n, bool internal, int z,
                            long x, long y, size_t cap, struct buf *tile, struct err *e);
 
+/* The select list of a dataset's attributes for a tile (", t.\"a\", k.\"owner\"…") as the
+ * connection's role may read them; `closed` tells whether closed.<name> must be joined. */
+enum jm_status tile_select_list(PGconn *conn, bool prepared, const char *name, bool internal, struct buf *out,
+                                bool *closed, struct err *e);
+
 /* SQL of the columns a role may read of dataset $1 ($2: with the closed ones), in order. */
 extern const char tile_columns_sql[];
 
