@@ -68,7 +68,7 @@ static void *worker(void *arg)
     while (!e.code && (i = atomic_fetch_add(&j->next, 1)) < j->ntiles) {
         int z = (int)j->tiles[3 * i];
         long x = j->tiles[3 * i + 1], y = j->tiles[3 * i + 2];
-        if (tile_encode(conn, j->layers, j->nlayers, false, z, x, y, tile_max_bytes(), &tile, &e))
+        if (tile_encode(conn, false, j->layers, j->nlayers, false, z, x, y, tile_max_bytes(), &tile, &e))
             break;
         pthread_mutex_lock(&j->lock);
         if (tile.len == 0) {
