@@ -300,9 +300,8 @@ enum jm_status cmd_tile(struct cli_ctx *ctx, struct err *e)
     if (nthreads == 0)
         err_set(&job.err, JM_EINTERNAL, "cannot start the tiling threads");
     if (job.err.code) {
-        tile_archive_abort(job.archive);
         rc = err_set(e, job.err.code, "%s", job.err.msg);
-        goto out;
+        goto out; /* tile_archive_abort() there removes the partial file */
     }
     layers_json = vector_layers_json(job.layers, job.nlayers);
     struct buf attribution;
@@ -327,6 +326,8 @@ enum jm_status cmd_tile(struct cli_ctx *ctx, struct err *e)
                job.written, out, lo, hi, job.empty, progress_now() - started, (double)job.largest / 1000,
                job.written ? (double)job.total_bytes / (double)job.written / 1000 : 0.0);
 out:
+    /* releases the writer; after a successful close the archive stays (tile_archive.h) */
+    tile_archive_abort(job.archive);
     free(layers_json);
     free(job.tiles);
     pthread_mutex_destroy(&job.lock);
