@@ -31,6 +31,7 @@ const struct http_route http_routes[] = {
     {"GET", "/collections/{id}/tiles/WebMercatorQuad", route_collection_tileset, "collection_tileset"},
     {"GET", "/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}", route_collection_tile, "collection_tile"},
     {"GET", "/tiles/{name}.json", route_tilejson, "tilejson"},
+    {"GET", "/tiles/{name}/metadata.json", route_tile_directory_metadata, "tile_directory_metadata"},
     {"GET", "/tiles/{name}/{z}/{x}/{y}.mvt", route_xyz_tile, "xyz_tile"},
     {"GET", "/styles/city.json", route_style, "style"},
 };

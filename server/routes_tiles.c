@@ -309,7 +309,37 @@ static const char *field_type(const char *pg)
     return "String";
 }
 
-enum jm_status route_tilejson(struct http_request *req, struct http_response *res, struct err *e)
+/* The vector_layers array (TileJSON's, and inside GDAL's metadata.json). */
+static enum jm_status write_vector_layers(struct http_request *req, PGconn *conn, const struct tile_layer *layers, int n,
+                                          struct jw *w, struct err *e)
+{
+    jw_array_begin(w);
+    for (int i = 0; i < n; i++) {
+        const struct tile_layer *l = &layers[i];
+        jw_object_begin(w);
+        jw_kv_string(w, "id", l->name);
+        jw_kv_string(w, "description", l->title);
+        jw_kv_int(w, "minzoom", l->minzoom);
+        jw_kv_int(w, "maxzoom", l->maxzoom);
+        jw_key(w, "fields");
+        jw_object_begin(w);
+        const char *cols_params[] = {l->name, req->internal ? "t" : "f"};
+        PGresult *cols = db_query_prepared(conn, "columns", 2, cols_params, e);
+        if (!cols)
+            return e->code;
+        for (int c = 0; c < PQntuples(cols); c++)
+            jw_kv_string(w, PQgetvalue(cols, c, 0), field_type(PQgetvalue(cols, c, 1)));
+        PQclear(cols);
+        jw_object_end(w);
+        jw_object_end(w);
+    }
+    jw_array_end(w);
+    return JM_OK;
+}
+
+/* TileJSON 3.0 (`gdal` false) or the metadata.json of a tile directory as GDAL's MVT driver and
+ * tippecanoe write it (`gdal` true), so that `ogrinfo MVT:…/tiles/NAME/Z` reads a zoom level. */
+static enum jm_status tileset_document(struct http_request *req, struct http_response *res, bool gdal, struct err *e)
 {
     PGconn *conn = http_db(req, e);
     if (!conn)
@@ -338,58 +368,73 @@ enum jm_status route_tilejson(struct http_request *req, struct http_response *re
     if (bounds[0] > bounds[2]) {
         bounds[0] = -180, bounds[1] = -85.0511, bounds[2] = 180, bounds[3] = 85.0511;
     }
+    double center[3] = {(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, minzoom > 14 ? minzoom : 14};
     struct jw w;
     jw_init(&w, &res->body);
     jw_object_begin(&w);
-    jw_kv_string(&w, "tilejson", "3.0.0");
-    jw_kv_string(&w, "name", city ? "city" : layers[0].name);
-    jw_kv_string(&w, "description", city ? "Every dataset of the city the caller may see" : layers[0].title);
-    jw_kv_string(&w, "attribution", buf_str(&attribution));
-    jw_kv_string(&w, "scheme", "xyz");
-    jw_key(&w, "tiles");
-    jw_array_begin(&w);
-    jw_string(&w, arena_printf(&req->arena, "%s/tiles/%s/{z}/{x}/{y}.mvt", req->base_url, name));
-    jw_array_end(&w);
-    jw_kv_int(&w, "minzoom", minzoom);
-    jw_kv_int(&w, "maxzoom", maxzoom);
-    jw_key(&w, "bounds");
-    jw_array_begin(&w);
-    for (int k = 0; k < 4; k++)
-        jw_double_prec(&w, bounds[k], 6);
-    jw_array_end(&w);
-    jw_key(&w, "center");
-    jw_array_begin(&w);
-    jw_double_prec(&w, (bounds[0] + bounds[2]) / 2, 6);
-    jw_double_prec(&w, (bounds[1] + bounds[3]) / 2, 6);
-    jw_int(&w, minzoom > 14 ? minzoom : 14);
-    jw_array_end(&w);
-    jw_key(&w, "vector_layers");
-    jw_array_begin(&w);
-    for (int i = 0; i < n; i++) {
-        const struct tile_layer *l = &layers[i];
-        jw_object_begin(&w);
-        jw_kv_string(&w, "id", l->name);
-        jw_kv_string(&w, "description", l->title);
-        jw_kv_int(&w, "minzoom", l->minzoom);
-        jw_kv_int(&w, "maxzoom", l->maxzoom);
-        jw_key(&w, "fields");
-        jw_object_begin(&w);
-        const char *cols_params[] = {l->name, req->internal ? "t" : "f"};
-        PGresult *cols = db_query_prepared(conn, "columns", 2, cols_params, e);
-        if (!cols) {
-            buf_cleanup(&attribution);
-            return e->code;
-        }
-        for (int c = 0; c < PQntuples(cols); c++)
-            jw_kv_string(&w, PQgetvalue(cols, c, 0), field_type(PQgetvalue(cols, c, 1)));
-        PQclear(cols);
-        jw_object_end(&w);
-        jw_object_end(&w);
+    if (gdal) {
+        /* GDAL's layout: numbers as strings, vector_layers inside a JSON string */
+        struct buf layers_json;
+        buf_init(&layers_json, 1 << 20);
+        struct jw lw;
+        jw_init(&lw, &layers_json);
+        jw_object_begin(&lw);
+        jw_key(&lw, "vector_layers");
+        rc = write_vector_layers(req, conn, layers, n, &lw, e);
+        jw_object_end(&lw);
+        jw_kv_string(&w, "name", city ? "city" : layers[0].name);
+        jw_kv_string(&w, "description", city ? "Every dataset of the city the caller may see" : layers[0].title);
+        jw_kv_int(&w, "minzoom", minzoom);
+        jw_kv_int(&w, "maxzoom", maxzoom);
+        jw_kv_string(&w, "center", arena_printf(&req->arena, "%.7f,%.7f,%d", center[0], center[1], (int)center[2]));
+        jw_kv_string(&w, "bounds",
+                     arena_printf(&req->arena, "%.7f,%.7f,%.7f,%.7f", bounds[0], bounds[1], bounds[2], bounds[3]));
+        jw_kv_string(&w, "type", "overlay");
+        jw_kv_string(&w, "format", "pbf");
+        jw_kv_string(&w, "attribution", buf_str(&attribution));
+        jw_kv_string(&w, "json", buf_str(&layers_json));
+        buf_cleanup(&layers_json);
+    } else {
+        jw_kv_string(&w, "tilejson", "3.0.0");
+        jw_kv_string(&w, "name", city ? "city" : layers[0].name);
+        jw_kv_string(&w, "description", city ? "Every dataset of the city the caller may see" : layers[0].title);
+        jw_kv_string(&w, "attribution", buf_str(&attribution));
+        jw_kv_string(&w, "scheme", "xyz");
+        jw_key(&w, "tiles");
+        jw_array_begin(&w);
+        jw_string(&w, arena_printf(&req->arena, "%s/tiles/%s/{z}/{x}/{y}.mvt", req->base_url, name));
+        jw_array_end(&w);
+        jw_kv_int(&w, "minzoom", minzoom);
+        jw_kv_int(&w, "maxzoom", maxzoom);
+        jw_key(&w, "bounds");
+        jw_array_begin(&w);
+        for (int k = 0; k < 4; k++)
+            jw_double_prec(&w, bounds[k], 6);
+        jw_array_end(&w);
+        jw_key(&w, "center");
+        jw_array_begin(&w);
+        jw_double_prec(&w, center[0], 6);
+        jw_double_prec(&w, center[1], 6);
+        jw_int(&w, (long long)center[2]);
+        jw_array_end(&w);
+        jw_key(&w, "vector_layers");
+        rc = write_vector_layers(req, conn, layers, n, &w, e);
     }
-    jw_array_end(&w);
     jw_object_end(&w);
     buf_cleanup(&attribution);
+    if (rc)
+        return rc;
     return jw_finish(&w) ? JM_OK : err_set(e, JM_EINTERNAL, "JSON encoding failed");
+}
+
+enum jm_status route_tilejson(struct http_request *req, struct http_response *res, struct err *e)
+{
+    return tileset_document(req, res, false, e);
+}
+
+enum jm_status route_tile_directory_metadata(struct http_request *req, struct http_response *res, struct err *e)
+{
+    return tileset_document(req, res, true, e);
 }
 
 enum jm_status route_collection_tilesets(struct http_request *req, struct http_response *res, struct err *e)

@@ -10,6 +10,8 @@ enum jm_status route_web_mercator_quad(struct http_request *req, struct http_res
 enum jm_status route_collection_tilesets(struct http_request *req, struct http_response *res, struct err *e);
 enum jm_status route_collection_tileset(struct http_request *req, struct http_response *res, struct err *e);
 enum jm_status route_collection_tile(struct http_request *req, struct http_response *res, struct err *e);
+/* /tiles/{name}/metadata.json: the tile directory metadata GDAL's MVT driver reads. */
+enum jm_status route_tile_directory_metadata(struct http_request *req, struct http_response *res, struct err *e);
 enum jm_status route_tilejson(struct http_request *req, struct http_response *res, struct err *e);
 /* /styles/city.json (server/routes_style.c). */
 enum jm_status route_style(struct http_request *req, struct http_response *res, struct err *e);

@@ -36,6 +36,15 @@ dist=$(ogrinfo -ro -q "$SCRATCH/t.gpkg" -dialect sqlite -sql "SELECT AsText(geom
 near=$(sql "SELECT ST_Distance(ST_GeomFromText('$dist', 3857), ST_Boundary(ST_Transform(geom, 3857))) < 1 OR ST_HausdorffDistance(ST_Intersection(ST_GeomFromText('$dist', 3857), ST_Transform(geom, 3857)), ST_GeomFromText('$dist', 3857)) < 1 FROM data.tl_b WHERE id = $id")
 check_eq "decoded geometry matches the source within the tile's precision" "t" "$near"
 
+# GDAL's MVT driver on a whole zoom level of the tileset (its metadata.json, then every tile)
+read -r z2 x2 y2 <<<"$(tile_of 9.5247 47.1395 14)"
+level=$(ogrinfo -ro -so -oo TILE_EXTENSION=mvt "MVT:$BASE/tiles/tl_b/14" tl_b 2>&1)
+check_contains "GDAL reads zoom 14 of the tileset" "Feature Count:" "$level"
+n_level=$(echo "$level" | sed -n 's/Feature Count: //p')
+n_sql14=$(sql "SELECT count(*) FROM data.tl_b")
+check_eq "every building is in zoom 14 (GDAL counts at least one piece each)" "t" \
+    "$([ "${n_level:-0}" -ge "$n_sql14" ] && echo t)"
+
 # the same tile through OGC API – Tiles (row before column)
 check_eq "OGC API – Tiles gives the same bytes" "$(sha256sum < "$SCRATCH/t.mvt")" \
     "$(curl -s "$BASE/collections/tl_b/tiles/WebMercatorQuad/$z/$y/$x" | sha256sum)"
