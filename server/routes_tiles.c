@@ -437,7 +437,8 @@ enum jm_status route_tile_directory_metadata(struct http_request *req, struct ht
     return tileset_document(req, res, true, e);
 }
 
-enum jm_status route_collection_tilesets(struct http_request *req, struct http_response *res, struct err *e)
+/* The one dataset of /collections/{id}/tiles…, or JM_ENOTFOUND when the caller does not see it. */
+static enum jm_status load_collection_layer(struct http_request *req, const struct tile_layer **out, struct err *e)
 {
     struct tile_layer *layers;
     int n;
@@ -446,7 +447,17 @@ enum jm_status route_collection_tilesets(struct http_request *req, struct http_r
         return rc;
     if (n == 0)
         return err_set(e, JM_ENOTFOUND, "no collection '%s'", req->params[0]);
-    const char *base = arena_printf(&req->arena, "%s/collections/%s/tiles", req->base_url, layers[0].name);
+    *out = &layers[0];
+    return JM_OK;
+}
+
+enum jm_status route_collection_tilesets(struct http_request *req, struct http_response *res, struct err *e)
+{
+    const struct tile_layer *l;
+    enum jm_status rc = load_collection_layer(req, &l, e);
+    if (rc)
+        return rc;
+    const char *base = arena_printf(&req->arena, "%s/collections/%s/tiles", req->base_url, l->name);
     struct jw w;
     jw_init(&w, &res->body);
     jw_object_begin(&w);
@@ -457,7 +468,7 @@ enum jm_status route_collection_tilesets(struct http_request *req, struct http_r
     jw_key(&w, "tilesets");
     jw_array_begin(&w);
     jw_object_begin(&w);
-    jw_kv_string(&w, "title", layers[0].title);
+    jw_kv_string(&w, "title", l->title);
     jw_kv_string(&w, "dataType", "vector");
     jw_kv_string(&w, "crs", EPSG_3857);
     jw_kv_string(&w, "tileMatrixSetURI", WMQ_URI);
@@ -475,14 +486,10 @@ enum jm_status route_collection_tilesets(struct http_request *req, struct http_r
 
 enum jm_status route_collection_tileset(struct http_request *req, struct http_response *res, struct err *e)
 {
-    struct tile_layer *layers;
-    int n;
-    enum jm_status rc = load_layers(req, req->params[0], &layers, &n, e);
+    const struct tile_layer *l;
+    enum jm_status rc = load_collection_layer(req, &l, e);
     if (rc)
         return rc;
-    if (n == 0)
-        return err_set(e, JM_ENOTFOUND, "no collection '%s'", req->params[0]);
-    const struct tile_layer *l = &layers[0];
     const char *base = arena_printf(&req->arena, "%s/collections/%s/tiles/WebMercatorQuad", req->base_url, l->name);
     struct jw w;
     jw_init(&w, &res->body);
