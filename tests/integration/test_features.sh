@@ -99,18 +99,26 @@ check_eq "a partner asking for it gets a 400, not the data" "400" \
     "$(as_partner -o /dev/null -w '%{http_code}' "$BASE/collections/f_owners/items?properties=eigenaar")"
 
 # The leak sweep: every route, anonymous and partner, searched for the markers.
+read -r tz tx ty <<<"$(sql "SELECT 16, floor((ST_X(c) + 180) / 360 * 65536)::int, floor((1 - ln(tan(radians(ST_Y(c))) + 1 / cos(radians(ST_Y(c)))) / pi()) / 2 * 65536)::int FROM (SELECT ST_Centroid(ST_Transform(ST_Collect(geom), 4326)) AS c FROM data.f_owners) s" | tr '|' ' ')"
 routes="/ /conformance /api /collections /collections/f_owners /collections/f_owners/items?limit=1000
 /collections/f_owners/items/1 /collections/f_owners/queryables /collections/f_shared /collections/f_shared/items
-/collections/f_owners/items?sortby=eigenaar /collections/f_owners/items?properties=eigenaar"
+/collections/f_owners/items?sortby=eigenaar /collections/f_owners/items?properties=eigenaar
+/tiles/f_owners/$tz/$tx/$ty.mvt /tiles/city/$tz/$tx/$ty.mvt /tiles/f_owners.json /tiles/city.json
+/tiles/f_owners/metadata.json /styles/city.json /collections/f_owners/tiles/WebMercatorQuad/$tz/$ty/$tx
+/tiles/f_shared/$tz/$tx/$ty.mvt"
 : > "$SCRATCH/anon.txt"
 : > "$SCRATCH/partner.txt"
 for r in $routes; do
     get -H 'Accept-Encoding: identity' "$BASE$r" >> "$SCRATCH/anon.txt"
     as_partner "$BASE$r" >> "$SCRATCH/partner.txt"
 done
-check_eq "no closed marker for anonymous callers" "0" "$(grep -c "$CLOSED_MARK" "$SCRATCH/anon.txt")"
-check_eq "no shared marker for anonymous callers" "0" "$(grep -c "$SHARED_MARK" "$SCRATCH/anon.txt")"
-check_eq "no closed marker for partners" "0" "$(grep -c "$CLOSED_MARK" "$SCRATCH/partner.txt")"
+check_eq "no closed marker for anonymous callers" "0" "$(grep -ac "$CLOSED_MARK" "$SCRATCH/anon.txt")"
+check_eq "no shared marker for anonymous callers" "0" "$(grep -ac "$SHARED_MARK" "$SCRATCH/anon.txt")"
+check_eq "no closed marker for partners" "0" "$(grep -ac "$CLOSED_MARK" "$SCRATCH/partner.txt")"
+check_eq "the shared marker does reach partners (the sweep can see markers)" "t" \
+    "$([ "$(grep -ac "$SHARED_MARK" "$SCRATCH/partner.txt")" -gt 0 ] && echo t)"
+check_eq "staff do get the closed marker in a tile" "t" \
+    "$(as_staff "$BASE/tiles/f_owners/$tz/$tx/$ty.mvt" | grep -ac "$CLOSED_MARK" | sed 's/^[1-9][0-9]*$/t/')"
 check_eq "no closed marker in the server's log" "0" "$(grep -c "$CLOSED_MARK" "$SCRATCH/serve.log")"
 
 # Each layer alone stops the leak. The database: the reader roles cannot read what their

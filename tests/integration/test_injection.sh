@@ -20,7 +20,8 @@ for p in "${payloads[@]}"; do
                "/collections/inj_b/items?crs=$e" "/collections/inj_b/items?bbox-crs=$e&bbox=9,47,10,48" \
                "/collections/inj_b/items?sortby=$e" "/collections/inj_b/items?properties=$e" \
                "/collections/inj_b/items?filter=$e" "/collections/inj_b/items/$e" "/collections/$e" "/collections/$e/items" \
-               "/collections/inj_b/items?$e=1"; do
+               "/collections/inj_b/items?$e=1" "/tiles/$e/14/8612/5760.mvt" "/tiles/inj_b/$e/1/1.mvt" \
+               "/tiles/inj_b/14/$e/5760.mvt" "/tiles/$e.json" "/collections/inj_b/tiles/WebMercatorQuad/14/$e/1"; do
         start=$(date +%s%N)
         code=$(curl -s -o "$SCRATCH/r" -w '%{http_code}' --max-time 10 "$BASE$url")
         ms=$(( ($(date +%s%N) - start) / 1000000 ))
