@@ -104,9 +104,7 @@ static enum jm_status read_datasets(PGconn *conn, const struct cli_parsed *p, st
     for (int i = 0; i < *n; i++) {
         const char *params[] = {p->pos[1 + i]};
         PGresult *r = db_query(conn,
-                               "SELECT name, title, kind, licence, storage_srid, tile_min_zoom, tile_max_zoom,"
-                               " bbox_4326[1], bbox_4326[2], bbox_4326[3], bbox_4326[4], version, access_level"
-                               " FROM jumeau.datasets WHERE name = $1",
+                               "SELECT " TILE_LAYER_COLUMNS ", access_level FROM jumeau.datasets WHERE name = $1",
                                1, params, e);
         if (!r)
             return e->code;
@@ -121,21 +119,10 @@ static enum jm_status read_datasets(PGconn *conn, const struct cli_parsed *p, st
             PQclear(r);
             return rc;
         }
-        struct tile_layer *l = &(*out)[i];
-        l->name = arena_strdup(arena, PQgetvalue(r, 0, 0));
-        l->title = arena_strdup(arena, PQgetvalue(r, 0, 1));
-        l->kind = arena_strdup(arena, PQgetvalue(r, 0, 2));
-        l->licence = arena_strdup(arena, PQgetvalue(r, 0, 3));
-        l->srid = (int)strtol(PQgetvalue(r, 0, 4), NULL, 10);
-        long v;
-        l->minzoom = !PQgetisnull(r, 0, 5) && parse_long(PQgetvalue(r, 0, 5), 0, 24, &v) ? (int)v
-                                                                                        : tile_default_minzoom(l->kind);
-        l->maxzoom = !PQgetisnull(r, 0, 6) && parse_long(PQgetvalue(r, 0, 6), 0, 24, &v) ? (int)v : TILE_DEFAULT_MAXZOOM;
-        l->has_bbox = !PQgetisnull(r, 0, 7);
-        for (int k = 0; l->has_bbox && k < 4; k++)
-            parse_double(PQgetvalue(r, 0, 7 + k), &l->bbox[k]);
-        l->version = (int)strtol(PQgetvalue(r, 0, 11), NULL, 10);
+        bool ok = tile_layer_read(&(*out)[i], r, 0, arena);
         PQclear(r);
+        if (!ok)
+            return err_set(e, JM_EINTERNAL, "out of memory");
     }
     return JM_OK;
 }

@@ -33,8 +33,7 @@ static enum jm_status read_layers(struct http_request *req, PGconn *conn, const 
 {
     const char *params[] = {only};
     PGresult *r = db_query(conn,
-                           "SELECT name, title, kind, licence, storage_srid, tile_min_zoom, tile_max_zoom,"
-                           " bbox_4326[1], bbox_4326[2], bbox_4326[3], bbox_4326[4], version"
+                           "SELECT " TILE_LAYER_COLUMNS
                            " FROM jumeau.datasets WHERE $1::text IS NULL OR name = $1 ORDER BY name",
                            1, params, e);
     if (!r)
@@ -49,19 +48,10 @@ static enum jm_status read_layers(struct http_request *req, PGconn *conn, const 
     }
     for (int i = 0; i < *n; i++) {
         struct tile_layer *l = &(*out)[i];
-        l->name = arena_strdup(&req->arena, PQgetvalue(r, i, 0));
-        l->title = arena_strdup(&req->arena, PQgetvalue(r, i, 1));
-        l->kind = arena_strdup(&req->arena, PQgetvalue(r, i, 2));
-        l->licence = arena_strdup(&req->arena, PQgetvalue(r, i, 3));
-        l->srid = (int)strtol(PQgetvalue(r, i, 4), NULL, 10);
-        l->minzoom = tile_default_minzoom(l->kind);
-        l->maxzoom = TILE_DEFAULT_MAXZOOM;
-        long v;
-        if (!PQgetisnull(r, i, 5) && parse_long(PQgetvalue(r, i, 5), 0, 24, &v))
-            l->minzoom = (int)v;
-        if (!PQgetisnull(r, i, 6) && parse_long(PQgetvalue(r, i, 6), 0, 24, &v))
-            l->maxzoom = (int)v;
-        l->version = (int)strtol(PQgetvalue(r, i, 11), NULL, 10);
+        if (!tile_layer_read(l, r, i, &req->arena)) {
+            PQclear(r);
+            return err_set(e, JM_EINTERNAL, "out of memory");
+        }
         /* the attributes this role reads, kept with the view so that a tile asks nothing else */
         struct buf list;
         buf_init(&list, 1 << 16);
@@ -70,9 +60,6 @@ static enum jm_status read_layers(struct http_request *req, PGconn *conn, const 
         if (tile_select_list(conn, true, l->name, req->internal, &list, &l->has_closed, &le) == JM_OK)
             l->select_list = arena_strdup(&req->arena, buf_str(&list));
         buf_cleanup(&list);
-        l->has_bbox = !PQgetisnull(r, i, 7);
-        for (int k = 0; l->has_bbox && k < 4; k++)
-            parse_double(PQgetvalue(r, i, 7 + k), &l->bbox[k]);
     }
     PQclear(r);
     return JM_OK;

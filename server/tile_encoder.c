@@ -146,6 +146,27 @@ int tile_default_minzoom(const char *kind)
     return 12;
 }
 
+bool tile_layer_read(struct tile_layer *l, const PGresult *r, int row, struct arena *arena)
+{
+    memset(l, 0, sizeof *l);
+    l->name = arena_strdup(arena, PQgetvalue(r, row, 0));
+    l->title = arena_strdup(arena, PQgetvalue(r, row, 1));
+    l->kind = arena_strdup(arena, PQgetvalue(r, row, 2));
+    l->licence = arena_strdup(arena, PQgetvalue(r, row, 3));
+    if (!l->name || !l->title || !l->kind || !l->licence)
+        return false;
+    l->srid = (int)strtol(PQgetvalue(r, row, 4), NULL, 10);
+    long v;
+    l->minzoom = !PQgetisnull(r, row, 5) && parse_long(PQgetvalue(r, row, 5), 0, 24, &v) ? (int)v
+                                                                                     : tile_default_minzoom(l->kind);
+    l->maxzoom = !PQgetisnull(r, row, 6) && parse_long(PQgetvalue(r, row, 6), 0, 24, &v) ? (int)v : TILE_DEFAULT_MAXZOOM;
+    l->has_bbox = !PQgetisnull(r, row, 7);
+    for (int k = 0; l->has_bbox && k < 4; k++)
+        parse_double(PQgetvalue(r, row, 7 + k), &l->bbox[k]);
+    l->version = (int)strtol(PQgetvalue(r, row, 11), NULL, 10);
+    return true;
+}
+
 enum jm_status tile_encode(PGconn *conn, bool prepared, const struct tile_layer *layers, int n, bool internal, int z,
                            long x, long y, size_t cap, struct buf *tile, struct err *e)
 {

@@ -34,6 +34,16 @@ extern const char tile_columns_sql[];
 int tile_default_minzoom(const char *kind);
 #define TILE_DEFAULT_MAXZOOM 22
 
+/* The registry columns tile_layer_read() expects, in order (then any the caller adds). */
+#define TILE_LAYER_COLUMNS                                                                                        \
+    "name, title, kind, licence, storage_srid, tile_min_zoom, tile_max_zoom, bbox_4326[1], bbox_4326[2],"          \
+    " bbox_4326[3], bbox_4326[4], version"
+
+/* Fills `l` from row `row` of a result selecting TILE_LAYER_COLUMNS from jumeau.datasets,
+ * with the kind's default zooms where the registry has none. Strings go to `arena`; false
+ * when it runs out of memory. */
+bool tile_layer_read(struct tile_layer *l, const PGresult *r, int row, struct arena *arena);
+
 /* The largest tile: JUMEAU_TILE_MAX_BYTES, default 500 KB (counted before gzip). */
 size_t tile_max_bytes(void);
 
