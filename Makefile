@@ -10,7 +10,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PACKAGES := build-essential cmake pkg-config git ca-certificates curl jq \
             postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting postgresql-client-15 \
             libpq-dev libgdal-dev gdal-bin libproj-dev proj-bin libgeos-dev \
-            libmicrohttpd-dev zlib1g-dev libssl-dev libsqlite3-dev libcmocka-dev libjson-c-dev libexpat1-dev locales python3 zip wrk nginx-light
+            libmicrohttpd-dev zlib1g-dev libssl-dev libsqlite3-dev libcmocka-dev libjson-c-dev libexpat1-dev libmeshoptimizer-dev proj-data locales python3 zip wrk nginx-light
 
 .PHONY: all build deps demo check check-asan asan clean distclean
 

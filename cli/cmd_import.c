@@ -96,6 +96,9 @@ enum jm_status cmd_import(struct cli_ctx *ctx, struct err *e)
                (unsigned long long)r.read, (unsigned long long)r.skipped, (unsigned long long)r.repaired);
         if (r.closed_columns)
             printf(", %llu closed column%s", (unsigned long long)r.closed_columns, r.closed_columns > 1 ? "s" : "");
+        if (strcmp(r.kind, "buildings") == 0)
+            printf("; heights: %lld from the source, %lld from storeys, %lld set to the default %g m",
+                   r.heights_from_attribute, r.heights_from_storeys, r.heights_default, r.default_height);
         if (strcmp(r.kind, "network") == 0) {
             printf("; topology: %lld edges, %lld nodes, ", r.edges, r.nodes);
             if (r.components >= 0)

@@ -1,4 +1,5 @@
 /* jumeau tile mvt NAME… --out FILE.mbtiles|FILE.pmtiles [--minzoom Z] [--maxzoom Z]
+ * (jumeau tile 3d NAME --out DIR: cmd_tile3d.c)
  *
  * Builds a vector tile archive of open datasets, for any web server, object store or CDN:
  * every tile of the datasets' extent in the zoom range, made by the same encoder as the
@@ -13,6 +14,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "cmd_tile.h"
 #include "db.h"
 #include "json_writer.h"
 #include "parse.h"
@@ -22,16 +24,19 @@
 #include "tile_math.h"
 
 static const struct cli_opt opts[] = {
-    {"--out", "FILE", "the archive: FILE.mbtiles (MBTiles 1.3) or FILE.pmtiles (PMTiles v3)"},
-    {"--minzoom", "Z", "first zoom (default: the datasets' own)"},
-    {"--maxzoom", "Z", "last zoom (default: 16, or the datasets' own when lower)"},
-    {"--replace", NULL, "overwrite an existing archive"},
+    {"--out", "PATH", "mvt: the archive, FILE.mbtiles (MBTiles 1.3) or FILE.pmtiles (PMTiles v3); 3d: a folder"},
+    {"--minzoom", "Z", "mvt: first zoom (default: the datasets' own)"},
+    {"--maxzoom", "Z", "mvt: last zoom (default: 16, or the datasets' own when lower)"},
+    {"--compression", "C", "3d: none (default), quantize (KHR_mesh_quantization) or meshopt (EXT_meshopt_compression)"},
+    {"--threads", "N", "3d: workers, each with its own connection (default 2)"},
+    {"--replace", NULL, "overwrite an existing archive or folder"},
     {NULL, NULL, NULL},
 };
-static const char usage[] = "jumeau tile mvt NAME… --out FILE.mbtiles|FILE.pmtiles [--minzoom Z] [--maxzoom Z]";
+static const char usage[] = "jumeau tile mvt NAME… --out FILE.mbtiles|FILE.pmtiles [--minzoom Z] [--maxzoom Z]\n"
+                            "       jumeau tile 3d NAME --out DIR [--compression none|quantize|meshopt]";
 static const char summary[] =
-    "Builds a vector tile archive of open datasets (one layer each), for static hosting and CDNs.\n"
-    "(jumeau tile 3d comes with the 3D Tiles issue.)";
+    "Builds a vector tile archive of open datasets (one layer each), or the 3D Tiles 1.1 tileset of an\n"
+    "open 3D dataset as a folder (tileset.json, tileset/, content/): for static hosting and CDNs.";
 
 enum { WORKERS = 2, MAX_TILES = 20000000 };
 
@@ -209,9 +214,11 @@ enum jm_status cmd_tile(struct cli_ctx *ctx, struct err *e)
     if (rc || p.help)
         return rc;
     if (p.npos >= 1 && strcmp(p.pos[0], "3d") == 0)
-        return err_set(e, JM_ENOTYET, "'jumeau tile 3d' is not yet available in this version of jumeau");
+        return cmd_tile_3d(ctx, &p, opts, e);
     if (p.npos < 2 || strcmp(p.pos[0], "mvt") != 0)
-        return err_set(e, JM_EINPUT, "expected 'mvt' and dataset names (usage: %s)", usage);
+        return err_set(e, JM_EINPUT, "expected 'mvt' or '3d' and dataset names (usage: %s)", usage);
+    if (cli_get(&p, opts, "--compression") || cli_get(&p, opts, "--threads"))
+        return err_set(e, JM_EINPUT, "--compression and --threads are options of 'jumeau tile 3d'");
     const char *out = cli_get(&p, opts, "--out");
     if (!out)
         return err_set(e, JM_EINPUT, "--out FILE.mbtiles or FILE.pmtiles is required");

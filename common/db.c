@@ -26,8 +26,10 @@ PGconn *db_connect(const char *conninfo, struct err *e)
 {
     PGconn *conn = PQconnectdb(conninfo);
     if (conn && PQstatus(conn) == CONNECTION_OK) {
-        /* jumeau's own notices (IF NOT EXISTS …) are noise for users */
-        PQclear(PQexec(conn, "SET client_min_messages = warning"));
+        /* jumeau's own notices (IF NOT EXISTS …) are noise for users; JIT compilation costs
+         * hundreds of milliseconds on the PostGIS functions' high costs and pays for none of
+         * our queries (a 3D tileset summary went from 330 ms to 53 ms without it) */
+        PQclear(PQexec(conn, "SET client_min_messages = warning; SET jit = off"));
         return conn;
     }
     char target[512], why[512];

@@ -51,6 +51,9 @@ struct imp_report {
     uint64_t skipped;      /* selected but unusable (no, empty or wrong geometry) */
     uint64_t repaired;     /* invalid geometries made valid */
     uint64_t closed_columns;
+    /* buildings only: where heights came from (attribute, storeys x storey height, default) */
+    long long heights_from_attribute, heights_from_storeys, heights_default;
+    double default_height;
     /* network only */
     long long edges, nodes, components, dangling, points, points_tied;
     double seconds;

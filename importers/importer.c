@@ -452,6 +452,27 @@ static enum jm_status load_points(struct imp__job *j, struct err *e)
 }
 
 /* Everything that changes data, in one transaction. */
+
+/* Buildings: how many heights came from an attribute, from storeys, or are the default, for
+ * the report (buildings without height are counted, never silently made up). */
+static enum jm_status count_height_sources(struct imp__job *j, const char *table, struct err *e)
+{
+    struct buf sql;
+    buf_init(&sql, 4096);
+    buf_printf(&sql, "SELECT count(*) FILTER (WHERE height_source = 'attribute'), count(*) FILTER (WHERE height_source"
+                     " = 'storeys'), count(*) FILTER (WHERE height_source = 'default') FROM %s", table);
+    PGresult *r = db_query(j->conn, buf_str(&sql), 0, NULL, e);
+    buf_cleanup(&sql);
+    if (!r)
+        return e->code;
+    j->report->heights_from_attribute = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    j->report->heights_from_storeys = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+    j->report->heights_default = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+    j->report->default_height = j->opt->default_height > 0 ? j->opt->default_height : 6.0;
+    PQclear(r);
+    return JM_OK;
+}
+
 static enum jm_status import_in_transaction(struct imp__job *j, struct err *e)
 {
     enum jm_status rc = db_exec(j->conn, "BEGIN", 0, NULL, e);
@@ -494,6 +515,8 @@ static enum jm_status import_in_transaction(struct imp__job *j, struct err *e)
         j->report->skipped = counts.skipped;
         j->report->repaired = j->repaired.count;
     }
+    if (!rc && j->kind == &imp__kind_buildings)
+        rc = count_height_sources(j, buf_str(&table), e);
     if (rc)
         goto out;
     log_debug("import %s: %llu rows loaded at %.2f s", j->name, (unsigned long long)counts.written,
@@ -605,6 +628,15 @@ static enum jm_status write_report(struct imp__job *j, FILE *out, const struct e
         p += line + (p[line] == '\n');
     }
     jw_object_end(&w);
+    if (j->kind == &imp__kind_buildings && !failure->code) {
+        jw_key(&w, "heights");
+        jw_object_begin(&w);
+        jw_kv_int(&w, "from_attribute", r->heights_from_attribute);
+        jw_kv_int(&w, "from_storeys", r->heights_from_storeys);
+        jw_kv_int(&w, "default", r->heights_default);
+        jw_kv_double(&w, "default_height_m", r->default_height);
+        jw_object_end(&w);
+    }
     if (j->kind == &imp__kind_network && !failure->code) {
         jw_key(&w, "topology");
         jw_object_begin(&w);

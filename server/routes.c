@@ -34,5 +34,8 @@ const struct http_route http_routes[] = {
     {"GET", "/tiles/{name}/metadata.json", route_tile_directory_metadata, "tile_directory_metadata"},
     {"GET", "/tiles/{name}/{z}/{x}/{y}.mvt", route_xyz_tile, "xyz_tile"},
     {"GET", "/styles/city.json", route_style, "style"},
+    {"GET", "/3dtiles/{name}/tileset.json", route_3dtiles_tileset, "3dtiles_tileset"},
+    {"GET", "/3dtiles/{name}/tileset/{z}/{x}/{y}.json", route_3dtiles_subtree, "3dtiles_subtree"},
+    {"GET", "/3dtiles/{name}/content/{z}/{x}/{y}.glb", route_3dtiles_content, "3dtiles_content"},
 };
 const int http_routes_count = (int)(sizeof http_routes / sizeof http_routes[0]);

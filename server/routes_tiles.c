@@ -65,9 +65,7 @@ static enum jm_status read_layers(struct http_request *req, PGconn *conn, const 
     return JM_OK;
 }
 
-/* The datasets the caller sees, one (`only`) or all: from the registry cache when it is
- * current (no database at all), else from the registry, which then refreshes the cache. */
-static enum jm_status load_layers(struct http_request *req, const char *only, struct tile_layer **out, int *n,
+enum jm_status tiles_load_layers(struct http_request *req, const char *only, struct tile_layer **out, int *n,
                                   struct err *e)
 {
     struct regcache *cache = http_registry_cache(req);
@@ -102,7 +100,7 @@ static enum jm_status load_layers(struct http_request *req, const char *only, st
 static enum jm_status load_tileset(struct http_request *req, const char *name, struct tile_layer **layers, int *n,
                                    int *minzoom, int *maxzoom, struct err *e)
 {
-    enum jm_status rc = load_layers(req, strcmp(name, "city") == 0 ? NULL : name, layers, n, e);
+    enum jm_status rc = tiles_load_layers(req, strcmp(name, "city") == 0 ? NULL : name, layers, n, e);
     if (rc)
         return rc;
     if (*n == 0)
@@ -429,7 +427,7 @@ static enum jm_status load_collection_layer(struct http_request *req, const stru
 {
     struct tile_layer *layers;
     int n;
-    enum jm_status rc = load_layers(req, req->params[0], &layers, &n, e);
+    enum jm_status rc = tiles_load_layers(req, req->params[0], &layers, &n, e);
     if (rc)
         return rc;
     if (n == 0)

@@ -17,4 +17,16 @@ enum jm_status route_tilejson(struct http_request *req, struct http_response *re
 enum jm_status route_style(struct http_request *req, struct http_response *res, struct err *e);
 enum jm_status route_xyz_tile(struct http_request *req, struct http_response *res, struct err *e);
 
+/* The datasets the caller sees, one (`only`, or none: *n = 0) or all: from the registry
+ * cache when it is current (no database at all), else from the registry, which then
+ * refreshes the cache. The layers live in the request's arena. */
+struct tile_layer;
+enum jm_status tiles_load_layers(struct http_request *req, const char *only, struct tile_layer **out, int *n,
+                                 struct err *e);
+
+/* /3dtiles/… (server/routes_3dtiles.c): 3D Tiles 1.1 of the 3D datasets and of "city". */
+enum jm_status route_3dtiles_tileset(struct http_request *req, struct http_response *res, struct err *e);
+enum jm_status route_3dtiles_subtree(struct http_request *req, struct http_response *res, struct err *e);
+enum jm_status route_3dtiles_content(struct http_request *req, struct http_response *res, struct err *e);
+
 #endif

@@ -63,8 +63,8 @@ run_status jumeau tile mvt ar_b --out "$SCRATCH/city.zip"
 check_eq "an unknown archive type is refused" 1 "$STATUS"
 run_status jumeau tile mvt nope --out "$SCRATCH/nope.pmtiles"
 check_eq "an unknown dataset is refused" 1 "$STATUS"
-run_status jumeau tile 3d ar_b --out "$SCRATCH/3d"
-check_eq "3D tiles are not yet available" 2 "$STATUS"
+run_status jumeau tile mvt ar_b --out "$SCRATCH/x.pmtiles" --compression meshopt
+check_eq "a 3d option on mvt is refused" 1 "$STATUS"
 
 jumeau datasets drop ar_b -q
 jumeau datasets drop ar_shared -q

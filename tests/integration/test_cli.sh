@@ -33,13 +33,19 @@ run_status jumeau import spaceships file.x
 check_eq "unknown import kind status" 1 "$STATUS"
 
 # capabilities of later issues say so, with status 2
-for args in "tile 3d x --out x" "extract x --bbox 0,0,1,1 --format GPKG --out x.gpkg" \
+for args in "extract x --bbox 0,0,1,1 --format GPKG --out x.gpkg" \
             "import citygml $DATA/citygml/sig3d_example_building_LOD2-EPSG25832_CityGML2.gml"; do
     # shellcheck disable=SC2086
     run_status jumeau $args
     check_eq "'$args' status" 2 "$STATUS"
     check_contains "'$args' message" "not yet available" "$OUT"
 done
+
+run_status jumeau tile 3d nope --out "$SCRATCH/nope3d"
+check_eq "tile 3d of an unknown dataset: status 1" 1 "$STATUS"
+check_contains "tile 3d of an unknown dataset: says so" "no dataset named 'nope'" "$OUT"
+run_status jumeau tile 3d nope --out "$SCRATCH/nope3d" --compression zstd
+check_contains "tile 3d with an unknown compression: says which are known" "none, quantize or meshopt" "$OUT"
 
 run_status jumeau import buildings "$SCRATCH/missing.pbf"
 check_eq "missing file status" 1 "$STATUS"

@@ -116,6 +116,7 @@ cat > "$SCRATCH/heights.geojson" <<'JSON'
 JSON
 run_status jumeau import buildings "$SCRATCH/heights.geojson" --name heights --storey-height 3.5 --default-height 4
 check_eq "heights import status" 0 "$STATUS"
+check_contains "the summary counts where heights came from" "heights: 1 from the source, 1 from storeys, 1 set to the default 4 m" "$OUT"
 check_eq "tower: height from the attribute" "45.5|attribute|12|office|1972|Grote Markt 1, Leuven" \
     "$(sql "SELECT height, height_source, storeys, use, year_built, address FROM data.heights WHERE name = 'tower'")"
 check_eq "house: height from storeys, use unknown for building=yes" "14|storeys|4||1890" \
@@ -129,5 +130,8 @@ check_eq "every OSM building has a height and its source" "0" \
 osm_with_height=$(ogrinfo -ro -q "$PBF" -sql "SELECT count(*) FROM multipolygons WHERE building IS NOT NULL AND (other_tags LIKE '%\"height\"=>%' OR other_tags LIKE '%\"building:height\"=>%')" | sed -n 's/.*COUNT_\* (Integer) = //p')
 check_eq "OSM buildings whose height came from a tag" "$osm_with_height" \
     "$(sql "SELECT count(*) FROM data.li_buildings WHERE height_source = 'attribute'")"
+jumeau import buildings "$SCRATCH/heights.geojson" --name heights --replace --report "$SCRATCH/heights.json" -q
+check_eq "the JSON report counts the defaulted heights" "1 1 1 6" \
+    "$(jq -r '.heights | "\(.from_attribute) \(.from_storeys) \(.default) \(.default_height_m)"' "$SCRATCH/heights.json")"
 
 finish
