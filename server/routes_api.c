@@ -117,7 +117,7 @@ enum jm_status route_api(struct http_request *req, struct http_response *res, st
     jw_object_begin(&w);
     jw_kv_string(&w, "title", "jumeau");
     jw_kv_string(&w, "version", JUMEAU_VERSION);
-    jw_kv_string(&w, "description", "The digital twin of the city: OGC API – Features over its datasets.");
+    jw_kv_string(&w, "description", "The digital twin of the city: OGC API – Features over its datasets, and their 3D Tiles.");
     jw_object_end(&w);
     jw_key(&w, "servers");
     jw_array_begin(&w);
@@ -152,6 +152,30 @@ enum jm_status route_api(struct http_request *req, struct http_response *res, st
         jw_key(&w, plain[i].path);
         jw_object_begin(&w);
         get_operation(&w, plain[i].summary, plain[i].id, plain[i].media, none, 0, none, 0);
+        jw_object_end(&w);
+    }
+    /* 3D Tiles 1.1 (docs/3dtiles.md): per 3D dataset, and "city" */
+    static const struct api_param cell[] = {
+        {"name", "path", "string", "A collection with 3D content (buildings), or city: every one the caller sees."},
+        {"z", "path", "integer", "The zoom of the cell (WebMercatorQuad)."},
+        {"x", "path", "integer", "The column of the cell."},
+        {"y", "path", "integer", "The row of the cell, from the north."},
+    };
+    static const struct {
+        const char *path, *summary, *id, *media;
+        size_t npath;
+    } tiles3d[] = {
+        {"/3dtiles/{name}/tileset.json", "The 3D Tiles 1.1 tileset of a collection, or of the city", "get3DTileset",
+         "application/json", 1},
+        {"/3dtiles/{name}/tileset/{z}/{x}/{y}.json", "An external tileset rooted at a cell", "get3DSubtree",
+         "application/json", 4},
+        {"/3dtiles/{name}/content/{z}/{x}/{y}.glb", "The glTF 2.0 content of a cell", "get3DContent",
+         "model/gltf-binary", 4},
+    };
+    for (size_t i = 0; i < sizeof tiles3d / sizeof tiles3d[0]; i++) {
+        jw_key(&w, tiles3d[i].path);
+        jw_object_begin(&w);
+        get_operation(&w, tiles3d[i].summary, tiles3d[i].id, tiles3d[i].media, none, 0, cell, tiles3d[i].npath);
         jw_object_end(&w);
     }
     /* one set of paths per collection, as OGC API – Features recommends */

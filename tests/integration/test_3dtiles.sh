@@ -70,6 +70,8 @@ off=$(sql "SELECT round(greatest(
     ST_Distance(ST_Transform(ST_SetSRID(ST_MakePoint($e, $n), 4326), ST_SRID(geom)), ST_Transform(ST_SetSRID(ST_MakePoint(ST_XMax(g), ST_YMax(g)), 4326), ST_SRID(geom))))::numeric, 4) < 0.01
     FROM data.t3_b, LATERAL (SELECT ST_Transform(geom, 4326) AS g) k WHERE id = $id")
 check_eq "building $id: its vertices, back in its CRS, on its footprint within 1 cm" "t" "$off"
+check_eq "building $id of the tile is item $id of the features API, with that height" "$(echo "$line" | jq -r '.height')" \
+    "$(curl -s "$BASE/collections/t3_b/items/$id" | jq -r '.properties.height')"
 check_eq "building $id stands on the ellipsoid, its roof at its height" "t" \
     "$(sql "SELECT abs($lo) < 0.01 AND abs($hi - height) < 0.01 FROM data.t3_b WHERE id = $id")"
 
@@ -94,6 +96,10 @@ check_eq "on disk: no fault, every GLB valid" "0" "$?"
 total=$(echo "$leaves" | xargs -P 4 -I{} node "$TOOLS/check_3dtiles.mjs" "$SCRATCH/t3d/tileset.json" --list-features {} 2>/dev/null |
     grep -c '"feature"')
 check_eq "the leaves hold every building once" "$n_sql" "$total"
+jumeau tile 3d t3_b --out "$SCRATCH/t3d_q" --compression quantize -q
+check3d "$SCRATCH/t3d_q/tileset.json" --validate --json > "$SCRATCH/q.json" 2>/dev/null
+check_eq "quantized: no fault, every GLB valid" "0" "$(jq -r '.summary.faults' "$SCRATCH/q.json")"
+check_contains "quantized contents declare KHR_mesh_quantization" "KHR_mesh_quantization" "$(head -c 4000 "$SCRATCH/t3d_q/$leaf" | tr -d '\0')"
 jumeau tile 3d t3_b --out "$SCRATCH/t3d_mo" --compression meshopt -q
 check3d "$SCRATCH/t3d_mo/tileset.json" --validate --json > "$SCRATCH/mo.json" 2>/dev/null
 check_eq "meshopt: no fault (decoded with meshoptimizer's decoder), every GLB valid" "0" "$(jq -r '.summary.faults' "$SCRATCH/mo.json")"
