@@ -89,7 +89,7 @@ enum jm_status cmd_import(struct cli_ctx *ctx, struct err *e)
     if (rc)
         return rc;
     if (!ctx->quiet) {
-        const char *noun = strcmp(r.kind, "cadastre") == 0 ? "parcels" : strcmp(r.kind, "network") == 0 ? "lines" : r.kind;
+        const char *noun = strcmp(r.kind, "cadastre") == 0 ? "parcels" : strcmp(r.kind, "network") == 0 ? "lines" : strncmp(r.kind, "city", 4) == 0 ? "city objects" : r.kind;
         printf("imported %llu %s into %s (version %d, %s stored as EPSG:%d) in %.1f s; %llu read, %llu skipped, "
                "%llu repaired",
                (unsigned long long)r.written, noun, r.table, r.version, r.source_srs, r.storage_srid, r.seconds,

@@ -58,6 +58,9 @@ struct imp__kind {
     bool (*write_values)(struct imp__job *j, OGRFeatureH f, struct buf *row);
     /* Completes the staging tables in SQL after the load (inside the transaction). */
     enum jm_status (*finish)(struct imp__job *j, struct err *e);
+    /* A kind that reads its source itself (CityGML, CityJSON: not through OGR) makes and fills
+     * its staging tables here, and sets j->src.storage_srid and source_srs_name. */
+    enum jm_status (*load)(struct imp__job *j, struct err *e);
 };
 
 struct imp__job {
@@ -141,8 +144,10 @@ bool imp__copy_double(struct buf *row, double v);
 /* The staging table of part `suffix` ("" for the main table, "_nodes" …), quoted, into out. */
 void imp__staging_table(const struct imp__job *j, const char *suffix, struct buf *out);
 
-/* The kinds (kind_buildings.c, kind_cadastre.c, kind_network.c). */
+/* The kinds (kind_buildings.c, kind_cadastre.c, kind_network.c, citymodel/citymodel_import.c). */
 extern const struct imp__kind imp__kind_buildings;
+extern const struct imp__kind imp__kind_citygml;
+extern const struct imp__kind imp__kind_cityjson;
 extern const struct imp__kind imp__kind_cadastre;
 extern const struct imp__kind imp__kind_network;
 

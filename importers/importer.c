@@ -25,12 +25,10 @@
 
 /* ---- kinds ------------------------------------------------------------------------------- */
 
-static const struct imp__kind kind_citygml = {.name = "citygml"};
-static const struct imp__kind kind_cityjson = {.name = "cityjson"};
 static const struct imp__kind kind_ifc = {.name = "ifc"};
 
 static const struct imp__kind *const kinds[] = {
-    &imp__kind_cadastre, &imp__kind_buildings, &imp__kind_network, &kind_citygml, &kind_cityjson, &kind_ifc,
+    &imp__kind_cadastre, &imp__kind_buildings, &imp__kind_network, &imp__kind_citygml, &imp__kind_cityjson, &kind_ifc,
 };
 
 static const struct imp__kind *find_kind(const char *name)
@@ -240,7 +238,7 @@ static enum jm_status split_closed(struct imp__job *j, struct err *e)
 static const struct part {
     const char *schema;
     const char *suffix;
-} parts[] = {{"data", ""}, {"data", "_nodes"}, {"data", "_points"}, {"closed", ""}};
+} parts[] = {{"data", ""}, {"data", "_nodes"}, {"data", "_points"}, {"data", "_surfaces"}, {"closed", ""}};
 
 /* Drops the previous version, renames every staging part (and its indexes) to the dataset's
  * names, and grants the data tables to the readers of the access level. */
@@ -501,6 +499,11 @@ static enum jm_status import_in_transaction(struct imp__job *j, struct err *e)
         goto out;
     }
     imp__staging_table(j, j->kind->load_suffix, &table);
+    if (j->kind->load) {
+        if ((rc = j->kind->load(j, e)))
+            goto out;
+        goto loaded;
+    }
     struct imp__copy_spec spec = {
         .file = j->opt->file, .layer = j->src.layer, .ct = j->src.ct, .family = j->kind->geometry,
         .has_z = j->has_z, .table = buf_str(&table), .norm = j->kind->columns, .nnorm = j->kind->ncolumns,
@@ -523,6 +526,7 @@ static enum jm_status import_in_transaction(struct imp__job *j, struct err *e)
               progress_now() - j->started);
     if (j->opt->points && (rc = load_points(j, e)))
         goto out;
+loaded:
     if (j->kind->finish && (rc = j->kind->finish(j, e)))
         goto out;
     log_debug("import %s: finished by its kind at %.2f s", j->name, progress_now() - j->started);
@@ -719,23 +723,31 @@ enum jm_status imp_run(PGconn *conn, const struct imp_options *opt, struct imp_r
         goto out;
     double started = progress_now();
     j.started = started;
-    struct imp__selection sel = {.layer = opt->layer, .osm_layer = j.kind->osm_layer,
-                                 .osm_filter = j.kind->osm_filter, .srs = opt->srs, .where = opt->where};
-    if ((rc = imp__source_open(&j.src, opt->file, &sel, e)))
+    if (!j.kind->load) { /* an OGR source: opened here, its columns described */
+        struct imp__selection sel = {.layer = opt->layer, .osm_layer = j.kind->osm_layer,
+                                     .osm_filter = j.kind->osm_filter, .srs = opt->srs, .where = opt->where};
+        if ((rc = imp__source_open(&j.src, opt->file, &sel, e)))
+            goto out;
+        j.osm = strcmp(j.src.driver, "OSM") == 0;
+        j.has_z = wkbHasZ(OGR_L_GetGeomType(j.src.layer));
+        static const char *const other_tags[] = {"other_tags", NULL};
+        j.other_tags = j.osm ? imp__field(&j, other_tags) : -1;
+        report->storage_srid = j.src.storage_srid;
+        snprintf(report->source_srs, sizeof report->source_srs, "%s", j.src.source_srs_name);
+        j.cols = imp__describe_columns(j.src.layer, j.kind->columns, j.kind->ncolumns, &j.ncols);
+        if (!j.cols) {
+            rc = err_set(e, JM_EINTERNAL, "out of memory");
+            goto out;
+        }
+        if ((rc = mark_closed(&j, e)) || (j.kind->prepare && (rc = j.kind->prepare(&j, e))))
+            goto out;
+    } else if (access(opt->file, R_OK) != 0) {
+        rc = err_set(e, JM_EINPUT, "%s: cannot read the file (%s)", opt->file, strerror(errno));
         goto out;
-    j.osm = strcmp(j.src.driver, "OSM") == 0;
-    j.has_z = wkbHasZ(OGR_L_GetGeomType(j.src.layer));
-    static const char *const other_tags[] = {"other_tags", NULL};
-    j.other_tags = j.osm ? imp__field(&j, other_tags) : -1;
-    report->storage_srid = j.src.storage_srid;
-    snprintf(report->source_srs, sizeof report->source_srs, "%s", j.src.source_srs_name);
-    j.cols = imp__describe_columns(j.src.layer, j.kind->columns, j.kind->ncolumns, &j.ncols);
-    if (!j.cols) {
-        rc = err_set(e, JM_EINTERNAL, "out of memory");
+    } else if (opt->where) {
+        rc = err_set(e, JM_EINPUT, "--where: not for %s files", j.kind->name);
         goto out;
     }
-    if ((rc = mark_closed(&j, e)) || (j.kind->prepare && (rc = j.kind->prepare(&j, e))))
-        goto out;
     run_id = run_begin(&j);
     log_debug("import %s: source opened at %.2f s", j.name, progress_now() - started);
     rc = import_in_transaction(&j, e);

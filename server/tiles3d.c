@@ -27,7 +27,13 @@
 
 bool tiles3d_capable(const char *kind)
 {
-    return kind && strcmp(kind, "buildings") == 0;
+    return kind && (strcmp(kind, "buildings") == 0 || strcmp(kind, "citygml") == 0 || strcmp(kind, "cityjson") == 0);
+}
+
+/* City models (CityGML, CityJSON) have a companion table of 3D surfaces. */
+static bool is_city_model(const struct tile_layer *l)
+{
+    return strcmp(l->kind, "citygml") == 0 || strcmp(l->kind, "cityjson") == 0;
 }
 
 /* ---- the columns a dataset has -------------------------------------------------------- */
@@ -36,6 +42,7 @@ bool tiles3d_capable(const char *kind)
  * closed schema) are written as NULL. */
 struct columns {
     bool height, base, storeys, use, year;
+    bool surfaces; /* a city model: data.<name>_surfaces, objects with lod and parent_id */
 };
 
 static enum jm_status read_columns(PGconn *conn, const struct tile_layer *l, struct columns *c, struct err *e)
@@ -61,7 +68,45 @@ static enum jm_status read_columns(PGconn *conn, const struct tile_layer *l, str
     PQclear(r);
     if (!c->height)
         return err_set(e, JM_ENOTFOUND, "'%s' has no 3D content (no height)", l->name);
+    c->surfaces = is_city_model(l);
     return JM_OK;
+}
+
+/* Appends data."<name><suffix>". */
+static void table_name(struct buf *sql, const struct tile_layer *l, const char *suffix)
+{
+    char name[160];
+    snprintf(name, sizeof name, "%s%s", l->name, suffix);
+    db_quote_ident(sql, "data");
+    buf_putc(sql, '.');
+    db_quote_ident(sql, name);
+}
+
+/* The points of an object, for the byte estimate (TILESET3D_BYTES_PER_POINT per footprint
+ * point of an extruded block): a city model's surfaces weigh about a quarter of that per point
+ * (one vertex each, no walls to add). The summaries and the contents use the same figure. */
+static void points_of(struct buf *sql, const struct tile_layer *l, const struct columns *c)
+{
+    if (!c->surfaces) {
+        buf_puts(sql, "ST_NPoints(t.geom)");
+        return;
+    }
+    buf_puts(sql, "coalesce((SELECT sum(ST_NPoints(s.geom)) FROM ");
+    table_name(sql, l, "_surfaces");
+    buf_puts(sql, " s WHERE s.object_id = t.id) / 4, ST_NPoints(t.geom))::bigint");
+}
+
+/* Which objects a tile shows: buildings with a height; for a city model, objects with
+ * surfaces or a height, but not a container whose parts carry its geometry. */
+static void shown_objects(struct buf *sql, const struct tile_layer *l, const struct columns *c)
+{
+    if (!c->surfaces) {
+        buf_puts(sql, "t.height > 0");
+        return;
+    }
+    buf_puts(sql, "(t.lod IS NOT NULL OR (t.height > 0 AND NOT EXISTS (SELECT 1 FROM ");
+    table_name(sql, l, "");
+    buf_puts(sql, " p WHERE p.parent_id = t.id)))");
 }
 
 /* ---- summaries --------------------------------------------------------------------------- */
@@ -73,20 +118,28 @@ static enum jm_status read_bins(PGconn *conn, const struct tile_layer *l, const 
 {
     struct buf sql;
     buf_init(&sql, 1 << 14);
-    buf_puts(&sql, "SELECT k.col, k.row, count(*), sum(ST_NPoints(t.geom)), min(ST_XMin(k.g)), min(ST_YMin(k.g)),"
-                   " max(ST_XMax(k.g)), max(ST_YMax(k.g)), ");
+    buf_puts(&sql, "SELECT k.col, k.row, count(*), sum(");
+    points_of(&sql, l, c);
+    buf_puts(&sql, "), min(ST_XMin(k.g)), min(ST_YMin(k.g)), max(ST_XMax(k.g)), max(ST_YMax(k.g)), ");
     if (c->base)
         buf_puts(&sql, "min(t.base_elevation), max(t.base_elevation + t.height),"
                        " bool_or(t.base_elevation IS NULL), max(CASE WHEN t.base_elevation IS NULL THEN t.height END)");
     else
         buf_puts(&sql, "NULL, NULL, true, max(t.height)");
     buf_puts(&sql, " FROM ");
-    db_quote_ident(&sql, "data");
-    buf_putc(&sql, '.');
-    db_quote_ident(&sql, l->name);
-    buf_puts(&sql, " t CROSS JOIN LATERAL (SELECT " CENTRE_3857 " AS c) k0 CROSS JOIN LATERAL (SELECT " COLUMN_AT(
-                       "$1") " AS col, " ROW_AT("$1") " AS row, ST_Transform(ST_Envelope(t.geom), 4326) AS g) k"
-                                                      " WHERE t.height > 0");
+    table_name(&sql, l, "");
+    buf_puts(&sql, " t CROSS JOIN LATERAL (SELECT " CENTRE_3857 " AS c) k0 CROSS JOIN LATERAL (SELECT ");
+    buf_puts(&sql, COLUMN_AT("$1") " AS col, " ROW_AT("$1") " AS row, ST_Transform(");
+    if (c->surfaces) { /* roofs may overhang the footprint: the surfaces' extent counts */
+        buf_puts(&sql, "ST_Envelope(ST_Collect(t.geom, (SELECT ST_SetSRID(ST_Extent(s.geom)::geometry, ST_SRID(t.geom))"
+                       " FROM ");
+        table_name(&sql, l, "_surfaces");
+        buf_puts(&sql, " s WHERE s.object_id = t.id)))");
+    } else {
+        buf_puts(&sql, "ST_Envelope(t.geom)");
+    }
+    buf_puts(&sql, ", 4326) AS g) k WHERE ");
+    shown_objects(&sql, l, c);
     char sdeep[16], sz[16], sx[24], sy[24], sseg[32], ssrid[16];
     snprintf(sdeep, sizeof sdeep, "%d", deep);
     snprintf(sz, sizeof sz, "%d", z);
@@ -345,28 +398,43 @@ static bool extrude_part(struct footprint *f, void *arg)
  * within the caps (in points: the byte estimate), simplified to the cell's error. */
 static void content_sql(struct buf *sql, const struct tile_layer *l, const struct columns *c)
 {
-    buf_printf(sql,
-               "WITH c AS (SELECT t.id, t.height, %s AS storeys, %s AS base, %s AS use, %s AS year, t.geom,"
-               " ST_NPoints(t.geom) AS np, ST_Area(t.geom) * t.height AS sig FROM ",
+    buf_printf(sql, "WITH c AS (SELECT t.id, t.height, %s AS storeys, %s AS base, %s AS use, %s AS year, t.geom,"
+                    " ST_Area(t.geom) * t.height AS sig, %s AS lod, %s AS top, ",
                c->storeys ? "t.storeys" : "NULL::int", c->base ? "t.base_elevation" : "NULL::float8",
-               c->use ? "t.use" : "NULL::text", c->year ? "t.year_built" : "NULL::int");
-    db_quote_ident(sql, "data");
-    buf_putc(sql, '.');
-    db_quote_ident(sql, l->name);
-    buf_puts(sql, " t CROSS JOIN LATERAL (SELECT " CENTRE_3857
-                  " AS c) k0 WHERE t.height > 0 AND " CELL_FILTER("$1", "$2", "$3", "$4", "$5") " AND " COLUMN_AT(
-                      "$1") " = $2 AND " ROW_AT("$1") " = $3),"
-                                                      " r AS (SELECT c.*, row_number() OVER w AS rank, sum(np) OVER w "
-                                                      "- np AS before,"
-                                                      " ($1::int >= $8::int OR (count(*) OVER () <= $6::bigint AND "
-                                                      "sum(np) OVER () <= $7::bigint)) AS leaf"
-                                                      " FROM c WINDOW w AS (ORDER BY sig DESC, id))"
-                                                      " SELECT r.id, r.height, r.storeys, r.base, r.use, r.year, "
-                                                      "ST_AsBinary(ST_Force2D(ST_Transform("
-                                                      "CASE WHEN r.leaf THEN r.geom ELSE "
-                                                      "ST_SimplifyPreserveTopology(r.geom, $9::float8) END, 4326))),"
-                                                      " r.leaf FROM r WHERE r.leaf OR (r.rank <= $6::bigint AND "
-                                                      "r.before < $7::bigint) ORDER BY r.id");
+               c->use ? "t.use" : "NULL::text", c->year ? "t.year_built" : "NULL::int",
+               c->surfaces ? "t.lod" : "NULL::int", c->surfaces ? "t.parent_id IS NULL" : "true");
+    points_of(sql, l, c);
+    buf_puts(sql, " AS np FROM ");
+    table_name(sql, l, "");
+    buf_puts(sql, " t CROSS JOIN LATERAL (SELECT " CENTRE_3857 " AS c) k0 WHERE ");
+    shown_objects(sql, l, c);
+    buf_puts(sql, " AND " CELL_FILTER("$1", "$2", "$3", "$4", "$5") " AND " COLUMN_AT("$1") " = $2 AND " ROW_AT(
+        "$1") " = $3),"
+              " r AS (SELECT c.*, row_number() OVER w AS rank, sum(np) OVER w - np AS before,"
+              " ($1::int >= $8::int OR (count(*) OVER () <= $6::bigint AND sum(np) OVER () <= $7::bigint)) AS leaf"
+              " FROM c WINDOW w AS (ORDER BY top DESC, sig DESC, id))"
+              " SELECT r.id, r.height, r.storeys, r.base, r.use, r.year, ST_AsBinary(ST_Force2D(ST_Transform("
+              "CASE WHEN r.leaf THEN r.geom ELSE ST_SimplifyPreserveTopology(r.geom, $9::float8) END, 4326))),"
+              " r.leaf, r.lod FROM r WHERE r.leaf OR (r.top AND r.height > 0 AND r.rank <= $6::bigint"
+              " AND r.before < $7::bigint) ORDER BY r.id");
+}
+
+/* The surfaces of the objects `ids` ({1,2,…}) at the level of detail a leaf shows: LoD2 (or
+ * the best under it), else the lowest above it; ordered by object. */
+static PGresult *read_surfaces(PGconn *conn, const struct tile_layer *l, const char *ids, struct err *e)
+{
+    struct buf sql;
+    buf_init(&sql, 4096);
+    buf_puts(&sql, "SELECT s.object_id, ST_AsBinary(ST_Transform(s.geom, 4326)), s.semantic FROM ");
+    table_name(&sql, l, "_surfaces");
+    buf_puts(&sql, " s JOIN (SELECT object_id, coalesce(max(lod) FILTER (WHERE lod <= 2), min(lod)) AS lod FROM ");
+    table_name(&sql, l, "_surfaces");
+    buf_puts(&sql, " WHERE object_id = ANY($1::bigint[]) GROUP BY object_id) b ON b.object_id = s.object_id"
+                   " AND b.lod = s.lod ORDER BY s.object_id, s.id");
+    const char *params[] = {ids};
+    PGresult *r = db_query(conn, buf_str(&sql), 1, params, e);
+    buf_cleanup(&sql);
+    return r;
 }
 
 static void cell_origin(int z, int64_t x, int64_t y, double origin[3])
@@ -378,39 +446,166 @@ static void cell_origin(int z, int64_t x, int64_t y, double origin[3])
     geo_to_ecef(lon, lat, 0, origin);
 }
 
-/* Fills the mesh and the property columns from the content query's rows. */
-static enum jm_status build_mesh(PGresult *r, struct mesh *m, struct features *f, struct tiles3d_stats *stats,
-                                 struct err *e)
+/* ---- surfaces of city models ---------------------------------------------------------------- */
+
+/* Scratch for one surface in ECEF. */
+struct surface {
+    double *xyz;
+    int *rings;
+    size_t cap_points;
+    int cap_rings;
+};
+
+static bool surface_reserve(struct surface *s, size_t points, int rings)
 {
-    int n = PQntuples(r);
+    if (points > s->cap_points) {
+        double *p = realloc(s->xyz, points * 3 * sizeof *p);
+        if (!p)
+            return false;
+        s->xyz = p, s->cap_points = points;
+    }
+    if (rings > s->cap_rings) {
+        int *r = realloc(s->rings, (size_t)rings * sizeof *r);
+        if (!r)
+            return false;
+        s->rings = r, s->cap_rings = rings;
+    }
+    return true;
+}
+
+/* Reads a WKB PolygonZ (ISO 1003 or EWKB) of lon/lat/height into s as ECEF, heights raised by
+ * `undulation`, closing points dropped; *nrings 0 when it is not one. */
+static bool wkb_polygon_z(const unsigned char *data, size_t len, double undulation, struct surface *s, int *nrings)
+{
+    struct wkb w = {data, data + len, false, false};
+    *nrings = 0;
+    if (len < 9)
+        return false;
+    w.big = *w.p++ == 0;
+    uint32_t type = wkb_u32(&w);
+    if (type != 1003 && type != (0x80000000u | 3))
+        return false;
+    uint32_t nr = wkb_u32(&w);
+    if (w.bad || nr == 0 || nr > (uint32_t)(w.end - w.p) / 4 || !surface_reserve(s, 0, (int)nr))
+        return false;
+    size_t points = 0;
+    for (uint32_t r = 0; r < nr; r++) {
+        uint32_t n = wkb_u32(&w);
+        if (w.bad || n < 4 || n > (uint32_t)(w.end - w.p) / 24 || !surface_reserve(s, points + n, (int)nr))
+            return false;
+        for (uint32_t i = 0; i < n; i++) {
+            double lon = wkb_double(&w), lat = wkb_double(&w), h = wkb_double(&w);
+            if (i + 1 < n) /* the closing point repeats the first */
+                geo_to_ecef(lon, lat, h + undulation, &s->xyz[3 * (points + i)]);
+        }
+        points += n - 1;
+        s->rings[r] = (int)(n - 1);
+    }
+    *nrings = (int)nr;
+    return !w.bad;
+}
+
+/* The geoid undulation at the first point of a WKB polygon of lon/lat. */
+static double undulation_at(const unsigned char *data, size_t len)
+{
+    struct wkb w = {data, data + len, len > 0 && data[0] == 0, false};
+    w.p = data + 1 + 4 + 4 + 4; /* order, type, rings, points */
+    double lon = wkb_double(&w), lat = wkb_double(&w);
+    return w.bad ? 0 : geoid_undulation(lon, lat);
+}
+
+/* Adds the surfaces of object `id` (rows *row… of `rs`, ordered by object) as `feature`. */
+static enum jm_status add_surfaces(PGresult *rs, int *row, long long id, struct mesh *m, uint32_t feature,
+                                   struct surface *scratch, bool *added, struct err *e)
+{
+    int n = PQntuples(rs);
+    double undulation = 0;
+    bool first = true;
+    *added = false;
+    for (; *row < n && strtoll(PQgetvalue(rs, *row, 0), NULL, 10) == id; (*row)++) {
+        size_t len = 0;
+        unsigned char *wkb = PQunescapeBytea((const unsigned char *)PQgetvalue(rs, *row, 1), &len);
+        if (!wkb)
+            return err_set(e, JM_EINTERNAL, "out of memory");
+        if (first)
+            undulation = undulation_at(wkb, len), first = false;
+        int nrings = 0;
+        bool ok = wkb_polygon_z(wkb, len, undulation, scratch, &nrings);
+        PQfreemem(wkb);
+        if (!ok)
+            continue;
+        bool one = false;
+        struct err se;
+        err_clear(&se);
+        m->semantic = (float)mesh_semantic_from_name(PQgetisnull(rs, *row, 2) ? NULL : PQgetvalue(rs, *row, 2));
+        enum jm_status rc = mesh_add_surface(m, scratch->xyz, scratch->rings, nrings, feature, &one, &se);
+        if (rc == JM_ELIMIT || rc == JM_EINTERNAL)
+            return err_set(e, rc, "%s", se.msg);
+        *added |= one; /* a surface that cannot be triangulated is left out; the others stay */
+    }
+    return JM_OK;
+}
+
+/* The ids ({1,2,…}) of the rows whose objects have surfaces (a leaf of a city model). */
+static char *surface_ids(PGresult *r)
+{
+    struct buf ids;
+    buf_init(&ids, 0);
+    buf_putc(&ids, '{');
+    for (int i = 0; i < PQntuples(r); i++)
+        if (!PQgetisnull(r, i, 8) && strcmp(PQgetvalue(r, i, 7), "t") == 0)
+            buf_printf(&ids, "%s%s", ids.len > 1 ? "," : "", PQgetvalue(r, i, 0));
+    buf_putc(&ids, '}');
+    return ids.overflow ? (buf_cleanup(&ids), NULL) : buf_take(&ids, NULL);
+}
+
+/* ---- building the content ------------------------------------------------------------------ */
+
+/* Fills the mesh and the property columns from the content query's rows `r`: objects with
+ * surfaces in `rs` (may be NULL) from them, the others extruded from their footprints. */
+static enum jm_status build_mesh(PGresult *r, PGresult *rs, struct mesh *m, struct features *f,
+                                 struct tiles3d_stats *stats, struct err *e)
+{
+    int n = PQntuples(r), srow = 0;
     struct footprint fp = {0};
+    struct surface scratch = {0};
     enum jm_status rc = JM_OK;
     uint32_t kept = 0;
     for (int i = 0; i < n && !rc; i++) {
-        size_t len = 0;
-        unsigned char *wkb = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 6), &len);
-        struct extrude_arg a = {m, strtod(PQgetvalue(r, i, 1), NULL), 0, !PQgetisnull(r, i, 3), false, kept, false, e};
-        if (a.has_base)
-            a.base = strtod(PQgetvalue(r, i, 3), NULL);
-        bool ok = wkb && wkb_each_polygon(wkb, len, &fp, extrude_part, &a);
-        PQfreemem(wkb);
-        if (e->code) {
-            rc = e->code;
-            break;
+        long long id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+        double height = strtod(PQgetvalue(r, i, 1), NULL);
+        bool added = false, ok = true;
+        while (rs && srow < PQntuples(rs) && strtoll(PQgetvalue(rs, srow, 0), NULL, 10) < id)
+            srow++;
+        if (rs && srow < PQntuples(rs) && strtoll(PQgetvalue(rs, srow, 0), NULL, 10) == id) {
+            rc = add_surfaces(rs, &srow, id, m, kept, &scratch, &added, e);
+        } else if (height > 0) {
+            size_t len = 0;
+            unsigned char *wkb = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 6), &len);
+            struct extrude_arg a = {m, height, 0, !PQgetisnull(r, i, 3), false, kept, false, e};
+            if (a.has_base)
+                a.base = strtod(PQgetvalue(r, i, 3), NULL);
+            ok = wkb && wkb_each_polygon(wkb, len, &fp, extrude_part, &a);
+            PQfreemem(wkb);
+            added = a.added;
+            if (e->code)
+                rc = e->code;
         }
-        if (!ok || !a.added) {
+        if (rc)
+            break;
+        if (!ok || !added) {
             stats->skipped++;
             continue;
         }
-        f->id[kept] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-        f->height[kept] = (float)a.height;
+        f->id[kept] = id;
+        f->height[kept] = (float)height;
         f->storeys[kept] = PQgetisnull(r, i, 2) ? (int32_t)NO_DATA_INT : (int32_t)strtol(PQgetvalue(r, i, 2), NULL, 10);
         f->use[kept] = PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4);
         f->year[kept] = PQgetisnull(r, i, 5) ? (int32_t)NO_DATA_INT : (int32_t)strtol(PQgetvalue(r, i, 5), NULL, 10);
         kept++;
     }
-    free(fp.lonlat);
-    free(fp.rings);
+    free(fp.lonlat), free(fp.rings);
+    free(scratch.xyz), free(scratch.rings);
     stats->features = kept;
     return rc;
 }
@@ -477,8 +672,20 @@ enum jm_status tiles3d_content(PGconn *conn, const struct tile_layer *l, int z, 
                          calloc((size_t)n, sizeof *f.use)};
     if (!f.id || !f.height || !f.storeys || !f.year || !f.use)
         rc = err_set(e, JM_EINTERNAL, "out of memory");
+    PGresult *rs = NULL;
+    if (!rc && c.surfaces && !stats->simplified) { /* a leaf of a city model: its LoD2 surfaces */
+        char *ids = surface_ids(r);
+        if (!ids)
+            rc = err_set(e, JM_EINTERNAL, "out of memory");
+        else if (strcmp(ids, "{}") != 0 && !(rs = read_surfaces(conn, l, ids, e)))
+            rc = e->code;
+        free(ids);
+    }
+    if (rs)
+        mesh_use_semantics(&m); /* roofs, walls and ground told apart for the viewer's shaders */
     if (!rc)
-        rc = build_mesh(r, &m, &f, stats, e);
+        rc = build_mesh(r, rs, &m, &f, stats, e);
+    PQclear(rs);
     if (!rc && stats->features > 0)
         rc = write_glb(&m, &f, (uint32_t)stats->features, options, glb, e);
     free(f.id), free(f.height), free(f.storeys), free(f.year), free(f.use);

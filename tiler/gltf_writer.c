@@ -80,7 +80,9 @@ static const struct {
 };
 
 /* The four geometry views, in this order, each read by the accessor of the same index. */
-enum geometry_view { VIEW_POSITION, VIEW_NORMAL, VIEW_FEATURE_ID, VIEW_INDICES, GEOMETRY_VIEWS };
+/* VIEW_SEMANTIC (the optional _SEMANTIC attribute) comes last so that accessor i reads
+ * view i whether the mesh has it or not. */
+enum geometry_view { VIEW_POSITION, VIEW_NORMAL, VIEW_FEATURE_ID, VIEW_INDICES, VIEW_SEMANTIC, GEOMETRY_VIEWS };
 
 /* ---- state of one write ---------------------------------------------------------- */
 
@@ -111,8 +113,9 @@ struct glb_ctx {
     bool quantize, meshopt, wide_indices;
     float base_color[4];
     struct buf bin;             /* the BIN chunk being laid out */
-    struct view *views;         /* GEOMETRY_VIEWS, then the property columns */
+    struct view *views;         /* ngeometry views, then the property columns */
     int nviews;
+    int ngeometry;              /* GEOMETRY_VIEWS with _SEMANTIC, one less without */
     struct column *columns;     /* one per property */
     size_t fallback_length;     /* bytes the fallback buffer would hold (meshopt) */
     double translation[3];      /* node translation, y-up metres */
@@ -200,7 +203,8 @@ static enum jm_status check_mesh_sizes(const struct mesh *m, struct err *e)
     size_t vec3 = (size_t)m->vertex_count * 3 * sizeof(float);
     if (m->positions.len != vec3 || m->normals.len != vec3 ||
         m->feature_ids.len != (size_t)m->vertex_count * sizeof(float) ||
-        m->indices.len != (size_t)m->index_count * sizeof(uint32_t))
+        m->indices.len != (size_t)m->index_count * sizeof(uint32_t) ||
+        (m->semantics.len && m->semantics.len != (size_t)m->vertex_count * sizeof(float)))
         return err_set(e, JM_EINPUT, "glTF: the mesh buffers do not match its %u vertices and %u indices",
                        m->vertex_count, m->index_count);
     return JM_OK;
@@ -473,6 +477,9 @@ static void fill_geometry(struct glb_ctx *c, enum geometry_view kind, unsigned c
     case VIEW_FEATURE_ID:
         memcpy(dst, c->m->feature_ids.data, c->m->feature_ids.len);
         break;
+    case VIEW_SEMANTIC:
+        memcpy(dst, c->m->semantics.data, c->m->semantics.len);
+        break;
     default:
         fill_indices(c, dst);
         break;
@@ -489,6 +496,13 @@ static void shape_geometry_views(struct glb_ctx *c)
         struct view *v = &c->views[k];
         v->element_size = c->quantize ? quantized_sizes[k] : float_sizes[k];
         v->stride = v->element_size;
+        v->count = c->m->vertex_count;
+        v->target = GL_ARRAY_BUFFER;
+        v->packed_mode = "ATTRIBUTES";
+    }
+    if (c->ngeometry > VIEW_SEMANTIC) {
+        struct view *v = &c->views[VIEW_SEMANTIC];
+        v->element_size = v->stride = 4; /* float, quantised or not */
         v->count = c->m->vertex_count;
         v->target = GL_ARRAY_BUFFER;
         v->packed_mode = "ATTRIBUTES";
@@ -793,6 +807,8 @@ static void json_primitive(struct jw *w, const struct glb_ctx *c)
     jw_kv_int(w, "POSITION", VIEW_POSITION); /* accessor i reads geometry view i */
     jw_kv_int(w, "NORMAL", VIEW_NORMAL);
     jw_kv_int(w, "_FEATURE_ID_0", VIEW_FEATURE_ID);
+    if (c->ngeometry > VIEW_SEMANTIC)
+        jw_kv_int(w, "_SEMANTIC", VIEW_SEMANTIC);
     jw_object_end(w);
     jw_kv_int(w, "indices", VIEW_INDICES);
     jw_kv_int(w, "material", 0);
@@ -868,6 +884,11 @@ static void json_accessors(struct jw *w, const struct glb_ctx *c)
     json_accessor(w, VIEW_INDICES, c->wide_indices ? GL_UNSIGNED_INT : GL_UNSIGNED_SHORT, false,
                   c->m->index_count, "SCALAR");
     jw_object_end(w);
+    if (c->ngeometry > VIEW_SEMANTIC) {
+        jw_object_begin(w);
+        json_accessor(w, VIEW_SEMANTIC, GL_FLOAT, false, nv, "SCALAR");
+        jw_object_end(w);
+    }
     jw_array_end(w);
 }
 
@@ -1086,7 +1107,8 @@ static enum jm_status setup(struct glb_ctx *c, const struct mesh *m, const struc
     c->columns = calloc((size_t)t->nproperties + 1, sizeof *c->columns);
     if (!c->views || !c->columns)
         return err_set(e, JM_EINTERNAL, "glTF: out of memory");
-    c->nviews = GEOMETRY_VIEWS;
+    c->ngeometry = m->semantics.len ? GEOMETRY_VIEWS : VIEW_SEMANTIC;
+    c->nviews = c->ngeometry;
     shape_geometry_views(c);
     node_transform(c);
     return JM_OK;
@@ -1096,7 +1118,7 @@ static enum jm_status setup(struct glb_ctx *c, const struct mesh *m, const struc
 static enum jm_status build(struct glb_ctx *c, struct buf *json)
 {
     enum jm_status st = JM_OK;
-    for (int k = VIEW_POSITION; k < GEOMETRY_VIEWS && st == JM_OK; k++)
+    for (int k = VIEW_POSITION; k < c->ngeometry && st == JM_OK; k++)
         st = emit_geometry(c, (enum geometry_view)k);
     if (st == JM_OK)
         st = emit_columns(c);

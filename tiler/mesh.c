@@ -30,6 +30,7 @@ void mesh_init(struct mesh *m, const double origin[3], size_t cap_bytes)
     buf_init(&m->normals, cap / 3);
     buf_init(&m->feature_ids, cap / 9);
     buf_init(&m->indices, cap / 3);
+    buf_init(&m->semantics, cap / 9);
     mesh_reset(m, origin);
 }
 
@@ -39,6 +40,7 @@ void mesh_cleanup(struct mesh *m)
     buf_cleanup(&m->normals);
     buf_cleanup(&m->feature_ids);
     buf_cleanup(&m->indices);
+    buf_cleanup(&m->semantics);
 }
 
 void mesh_reset(struct mesh *m, const double origin[3])
@@ -47,6 +49,9 @@ void mesh_reset(struct mesh *m, const double origin[3])
     buf_reset(&m->normals);
     buf_reset(&m->feature_ids);
     buf_reset(&m->indices);
+    buf_reset(&m->semantics);
+    m->semantic = 0;
+    m->use_semantics = false;
     memcpy(m->origin, origin, sizeof m->origin);
     m->vertex_count = m->index_count = 0;
     m->area = 0;
@@ -54,11 +59,35 @@ void mesh_reset(struct mesh *m, const double origin[3])
         m->min[i] = INFINITY, m->max[i] = -INFINITY;
 }
 
+enum mesh_semantic mesh_semantic_from_name(const char *name)
+{
+    static const struct {
+        const char *name;
+        enum mesh_semantic code;
+    } names[] = {
+        {"GroundSurface", MESH_SEMANTIC_GROUND},   {"WallSurface", MESH_SEMANTIC_WALL},
+        {"RoofSurface", MESH_SEMANTIC_ROOF},       {"ClosureSurface", MESH_SEMANTIC_CLOSURE},
+        {"OuterCeilingSurface", MESH_SEMANTIC_OUTER_CEILING}, {"OuterFloorSurface", MESH_SEMANTIC_OUTER_FLOOR},
+        {"Window", MESH_SEMANTIC_WINDOW},          {"Door", MESH_SEMANTIC_DOOR},
+    };
+    if (!name || !name[0])
+        return MESH_SEMANTIC_NONE;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i].name) == 0)
+            return names[i].code;
+    return MESH_SEMANTIC_OTHER;
+}
+
+void mesh_use_semantics(struct mesh *m)
+{
+    m->use_semantics = true;
+}
+
 /* ---- low level: vertices and triangles ------------------------------------------------ */
 
 /* The state of the mesh before an addition, to roll back to when it fails half-way. */
 struct mesh_mark {
-    size_t positions, normals, feature_ids, indices;
+    size_t positions, normals, feature_ids, indices, semantics;
     uint32_t vertex_count, index_count;
     float min[3], max[3];
     double area;
@@ -66,9 +95,14 @@ struct mesh_mark {
 
 static struct mesh_mark mark(const struct mesh *m)
 {
-    struct mesh_mark k = {
-        m->positions.len, m->normals.len, m->feature_ids.len, m->indices.len, m->vertex_count, m->index_count, {0}, {0},
-        m->area};
+    struct mesh_mark k = {.positions = m->positions.len,
+                          .normals = m->normals.len,
+                          .feature_ids = m->feature_ids.len,
+                          .indices = m->indices.len,
+                          .semantics = m->semantics.len,
+                          .vertex_count = m->vertex_count,
+                          .index_count = m->index_count,
+                          .area = m->area};
     memcpy(k.min, m->min, sizeof k.min);
     memcpy(k.max, m->max, sizeof k.max);
     return k;
@@ -77,7 +111,8 @@ static struct mesh_mark mark(const struct mesh *m)
 static void rollback(struct mesh *m, const struct mesh_mark *k)
 {
     m->positions.len = k->positions, m->normals.len = k->normals;
-    m->feature_ids.len = k->feature_ids, m->indices.len = k->indices;
+    m->feature_ids.len = k->feature_ids, m->indices.len = k->indices, m->semantics.len = k->semantics;
+    m->semantics.overflow = false;
     m->positions.overflow = m->normals.overflow = m->feature_ids.overflow = m->indices.overflow = false;
     m->vertex_count = k->vertex_count, m->index_count = k->index_count;
     memcpy(m->min, k->min, sizeof m->min);
@@ -98,7 +133,8 @@ static bool add_vertex(struct mesh *m, const double p[3], const double n[3], uin
         m->max[i] = pos[i] > m->max[i] ? pos[i] : m->max[i];
     }
     if (!buf_append(&m->positions, pos, sizeof pos) || !buf_append(&m->normals, nor, sizeof nor) ||
-        !buf_append(&m->feature_ids, &fid, sizeof fid))
+        !buf_append(&m->feature_ids, &fid, sizeof fid) ||
+        (m->use_semantics && !buf_append(&m->semantics, &m->semantic, sizeof m->semantic)))
         return false;
     m->vertex_count++;
     return true;
@@ -297,10 +333,15 @@ enum jm_status mesh_add_extrusion(struct mesh *m, const struct geo_polygon *foot
     if (ntris == 0)
         goto out; /* degenerate: no area */
     const int32_t *t = (const int32_t *)(const void *)tris.data;
-    bool ok = add_face(m, x.top, x.n, t, ntris, up, false, feature, x.remap) &&
-              add_face(m, x.base, x.n, t, ntris, down, true, feature, x.remap);
+    float semantic = m->semantic; /* an extruded block has a roof, a floor and walls */
+    m->semantic = MESH_SEMANTIC_ROOF;
+    bool ok = add_face(m, x.top, x.n, t, ntris, up, false, feature, x.remap);
+    m->semantic = MESH_SEMANTIC_GROUND;
+    ok = ok && add_face(m, x.base, x.n, t, ntris, down, true, feature, x.remap);
+    m->semantic = MESH_SEMANTIC_WALL;
     for (int r = 0, first = 0; ok && r < footprint->nrings; first += footprint->ring_sizes[r], r++)
         ok = add_ring_walls(m, &x, first, footprint->ring_sizes[r], r > 0, up, feature);
+    m->semantic = semantic;
     if (!ok) {
         rc = err_set(e, JM_ELIMIT, "mesh: over its size cap");
         goto out;

@@ -28,10 +28,36 @@ struct mesh {
     struct buf normals;     /* float x,y,z per vertex: unit length, ECEF axes */
     struct buf feature_ids; /* float per vertex: the feature's row in the property table */
     struct buf indices;     /* uint32_t per index, three per triangle */
+    struct buf semantics;   /* float per vertex: the MESH_SEMANTIC_* of its face, once
+                               mesh_use_semantics() was called (else empty) */
+    float semantic;         /* the code the next vertices get (mesh_add_extrusion sets its own) */
+    bool use_semantics;
     uint32_t vertex_count, index_count;
     float min[3], max[3]; /* bounds of positions (valid when vertex_count > 0) */
     double area;          /* total area of the triangles, m² (for tests and reports) */
 };
+
+/* What a surface is, as the _SEMANTIC vertex attribute gives it (so that a shader can colour
+ * roofs and walls): CityGML/CityJSON thematic surface types. */
+enum mesh_semantic {
+    MESH_SEMANTIC_NONE = 0,
+    MESH_SEMANTIC_GROUND = 1,
+    MESH_SEMANTIC_WALL = 2,
+    MESH_SEMANTIC_ROOF = 3,
+    MESH_SEMANTIC_CLOSURE = 4,
+    MESH_SEMANTIC_OUTER_CEILING = 5,
+    MESH_SEMANTIC_OUTER_FLOOR = 6,
+    MESH_SEMANTIC_WINDOW = 7,
+    MESH_SEMANTIC_DOOR = 8,
+    MESH_SEMANTIC_OTHER = 9,
+};
+
+/* The code of a surface type by its CityGML/CityJSON name; NONE for NULL. */
+enum mesh_semantic mesh_semantic_from_name(const char *name);
+
+/* From now on every vertex carries m->semantic (set it before each addition); call before
+ * the first vertex. */
+void mesh_use_semantics(struct mesh *m);
 
 /* Mesh limits: past them, additions fail with JM_ELIMIT (a tile is split before that). */
 #define MESH_MAX_VERTICES (1u << 24) /* feature ids are exact in float32 up to 2^24 */

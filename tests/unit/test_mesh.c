@@ -207,11 +207,47 @@ static void test_surface(void **state)
     mesh_cleanup(&m);
 }
 
+/* With semantics on, an extruded block tells its roof, floor and walls apart, and a surface
+ * takes the code set before it. */
+static void test_semantics(void **state)
+{
+    (void)state;
+    double lonlat[16], origin[3];
+    int sizes[2], nrings;
+    square(10, 0, lonlat, sizes, &nrings);
+    geo_to_ecef(VADUZ_LON, VADUZ_LAT, 0, origin);
+    struct mesh m;
+    mesh_init(&m, origin, 0);
+    mesh_use_semantics(&m);
+    struct geo_polygon fp = {lonlat, sizes, nrings};
+    bool added;
+    struct err e;
+    err_clear(&e);
+    assert_int_equal(mesh_add_extrusion(&m, &fp, 0, 5, 0, &added, &e), JM_OK);
+    assert_int_equal(m.semantics.len, m.vertex_count * sizeof(float));
+    int counts[10] = {0};
+    const float *code = (const float *)(const void *)m.semantics.data;
+    for (uint32_t i = 0; i < m.vertex_count; i++)
+        counts[(int)code[i]]++;
+    assert_int_equal(counts[MESH_SEMANTIC_ROOF], 4);
+    assert_int_equal(counts[MESH_SEMANTIC_GROUND], 4);
+    assert_int_equal(counts[MESH_SEMANTIC_WALL], 16);
+    double xyz[] = {0, 0, 0, 4, 0, 0, 4, 0, 3};
+    int three = 3;
+    m.semantic = (float)mesh_semantic_from_name("Window");
+    assert_int_equal(mesh_add_surface(&m, xyz, &three, 1, 0, &added, &e), JM_OK);
+    code = (const float *)(const void *)m.semantics.data;
+    assert_true(code[m.vertex_count - 1] == (float)MESH_SEMANTIC_WINDOW);
+    assert_int_equal(mesh_semantic_from_name("TrafficArea"), MESH_SEMANTIC_OTHER);
+    assert_int_equal(mesh_semantic_from_name(NULL), MESH_SEMANTIC_NONE);
+    mesh_cleanup(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ecef_round_trip),    cmocka_unit_test(test_box),     cmocka_unit_test(test_courtyard),
-        cmocka_unit_test(test_degenerate_and_bad), cmocka_unit_test(test_surface),
+        cmocka_unit_test(test_degenerate_and_bad), cmocka_unit_test(test_surface), cmocka_unit_test(test_semantics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
