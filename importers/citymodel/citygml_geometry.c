@@ -9,7 +9,8 @@
  * - Aggregates (Solid, CompositeSolid, Shell, CompositeSurface, MultiSurface,
  *   OrientableSurface, TriangulatedSurface, Tin, Surface …) are walked down to their polygons.
  *   Every element with a gml:id records the polygons (and references) it holds, so that
- *   xlink:href="#id" resolves to polygons or whole aggregates.
+ *   xlink:href="#id" resolves to polygons or whole aggregates. A gml:id given twice in one
+ *   top-level object names its first element.
  * - References are resolved when the top-level object ends (forward references inside one
  *   object are common: a Solid naming the polygons of boundedBy surfaces that follow, a room
  *   naming the building's windows). Each polygon is reported once, where it is written; a
@@ -220,8 +221,7 @@ static void reverse_points(double *p, size_t n)
 static enum jm_status ring_end(struct cg_reader *r, const struct cg_frame *f)
 {
     size_t n = r->npts - r->ring_pt0;
-    const double *first = r->xyz + 3 * r->ring_pt0;
-    if (n >= 2 && !same_point(first, r->xyz + 3 * (r->npts - 1)))
+    if (n >= 2 && !same_point(r->xyz + 3 * r->ring_pt0, r->xyz + 3 * (r->npts - 1)))
         return cg__fail(r, JM_EINPUT, "object %s, polygon %s: ring not closed (its last point differs from the first)",
                         cg__obj_id(r, f->obj), poly_label(r));
     if (n < 4)

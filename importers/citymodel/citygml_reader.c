@@ -11,7 +11,8 @@
  *   BuildingRoom, Storey, BuildingUnit, constructive elements, Door/Window fillings,
  *   transportation sections and spaces. They are handed over when the top-level object ends,
  *   parent first, in the order they start. parent_id is the gml:id of the nearest enclosing
- *   object that has one ("" when none has one). A member that is only an xlink is ignored.
+ *   object that has one (NULL when none has one: an empty name would match every object
+ *   without a gml:id). A member that is only an xlink is ignored.
  * - Thematic surfaces (boundedBy / boundary: RoofSurface, WallSurface, …; openings Window and
  *   Door, 3.0 WindowSurface and DoorSurface reported as "Window" and "Door"; TrafficArea,
  *   AuxiliaryTrafficArea, Marking, water surfaces) give their polygons a semantic and are not
@@ -34,7 +35,8 @@
  *   types, sets as objects. Addresses as {"address": {leaf: text}} with the xAL leaf names
  *   (xAL 3 NameElement/Number/Identifier named after their parent: CountryName,
  *   ThoroughfareNumber, PostalCodeNumber …). Anything else (ADE, unknown) under
- *   "prefix:localName" with the prefix the file declares: text as a string, nested elements as
+ *   "prefix:localName" with the prefix the file writes on the element (expat's namespace
+ *   triplets give it, no map of declarations needed): text as a string, nested elements as
  *   an object (an element with one upper-case child, the GML property/object pattern, does
  *   not add a level); an empty element with xlink:href gives the href. Repeated names become
  *   arrays. XML attributes of attribute elements (codeSpace, uom once used) are not kept.
@@ -1294,16 +1296,14 @@ static enum jm_status write_attributes(struct cg_reader *r, int32_t obj)
                     JW_MAX_DEPTH);
 }
 
-/* parent_id: the nearest enclosing object with a gml:id ("" when none has one). */
+/* parent_id: the nearest enclosing object with a gml:id; NULL when none has one (an empty
+ * name would match every object without a gml:id). */
 static const char *parent_id(const struct cg_reader *r, int32_t obj)
 {
-    int32_t p = r->objs[obj].parent;
-    if (p < 0)
-        return NULL;
-    for (int32_t q = p; q >= 0; q = r->objs[q].parent)
+    for (int32_t q = r->objs[obj].parent; q >= 0; q = r->objs[q].parent)
         if (*cg__str(r, r->objs[q].id))
             return cg__str(r, r->objs[q].id);
-    return "";
+    return NULL;
 }
 
 /* Resolved tree → on_object per object, parent first; surfaces grouped by object with a

@@ -6,8 +6,9 @@
  *                        attributes (jsonb: every attribute, generic and ADE ones too), lod,
  *                        the buildings' normalised columns (height, height_source, storeys,
  *                        base_elevation, use, year_built) and geom, a 2D MultiPolygon footprint:
- *                        the GroundSurfaces, else the LoD0 surfaces, else the union of the
- *                        surfaces seen from above, else the union of the parts' footprints
+ *                        the GroundSurfaces, else the LoD0 surfaces, else the faces that look
+ *                        down (a solid's bottom), else the union of the surfaces seen from
+ *                        above, else the union of the parts' footprints
  *   data.<name>_surfaces one row per planar surface: object_id, semantic, lod, geom
  *                        (PolygonZ, heights as in the file)
  * Both in the file's horizontal CRS when projected (the horizontal part of a compound CRS),
@@ -154,12 +155,23 @@ static void expand(struct imp__job *j, const char *sql, int src, int srid, struc
     buf_cleanup(&objects), buf_cleanup(&surfaces);
 }
 
+/* Runs the statements of `sql` (no ';' inside them) one by one, each timed in the debug log. */
 static enum jm_status run(struct imp__job *j, const char *sql, int src, int srid, struct err *e)
 {
     struct buf out;
     buf_init(&out, 1 << 16);
     expand(j, sql, src, srid, &out);
-    enum jm_status rc = out.overflow ? err_set(e, JM_EINTERNAL, "SQL too long") : db_exec_script(j->conn, buf_str(&out), e);
+    enum jm_status rc = out.overflow ? err_set(e, JM_EINTERNAL, "SQL too long") : JM_OK;
+    char *text = out.data;
+    for (char *stmt = text; !rc && stmt && *stmt;) {
+        char *end = strchr(stmt, ';');
+        if (end)
+            *end = '\0';
+        double t0 = progress_now();
+        rc = db_exec_script(j->conn, stmt, e);
+        log_debug("import %s: %.60s… %.3f s", j->name, stmt, progress_now() - t0);
+        stmt = end ? end + 1 : NULL;
+    }
     buf_cleanup(&out);
     return rc;
 }
@@ -189,6 +201,7 @@ static const char finish_sql[] =
     "CREATE INDEX ON {o} (gml_id);"
     "UPDATE {o} o SET parent_id = p.id FROM {o} p WHERE o.parent_gml_id = p.gml_id;"
     "CREATE INDEX ON {s} (object_id);"
+    "SET LOCAL default_statistics_target = 30; ANALYZE {o}; ANALYZE {s};"
     /* heights and the ground, from the surfaces */
     "WITH z AS (SELECT object_id, min(ST_ZMin(geom)) AS zmin, max(ST_ZMax(geom)) AS zmax FROM {s} GROUP BY object_id)"
     " UPDATE {o} o SET base_elevation = z.zmin, height = z.zmax - z.zmin, height_source = 'geometry'"
@@ -206,6 +219,11 @@ static const char finish_sql[] =
     /* footprints: ground surfaces, else LoD0, else what is seen from above */
     "WITH f AS (SELECT object_id, ST_Union(ST_CollectionExtract(ST_MakeValid(ST_Force2D(geom)), 3)) AS g FROM {s}"
     " WHERE semantic = 'GroundSurface' OR lod = 0 GROUP BY object_id)"
+    " UPDATE {o} o SET geom = f.g FROM f WHERE f.object_id = o.id;"
+    /* a solid's faces that look down (clockwise from above) are its footprint: few to union */
+    "WITH f AS (SELECT object_id, ST_Union(ST_CollectionExtract(ST_MakeValid(ST_Force2D(geom)), 3)) AS g FROM {s}"
+    " WHERE object_id IN (SELECT id FROM {o} WHERE geom IS NULL) AND ST_Area(ST_Force2D(geom)) > 1e-6"
+    " AND ST_IsPolygonCW(ST_Force2D(geom)) GROUP BY object_id)"
     " UPDATE {o} o SET geom = f.g FROM f WHERE f.object_id = o.id;"
     "WITH f AS (SELECT object_id, ST_Union(ST_CollectionExtract(ST_MakeValid(ST_Force2D(geom)), 3)) AS g FROM {s}"
     " WHERE object_id IN (SELECT id FROM {o} WHERE geom IS NULL OR ST_IsEmpty(geom))"
@@ -420,10 +438,16 @@ static enum jm_status load(struct imp__job *j, struct err *e)
         rc = err_set(e, JM_EENV, "cannot create a temporary file");
         goto out;
     }
-    if ((rc = run(j, create_sql, 0, 0, e)) || (rc = copy_surfaces(&l, &info, e)) || (rc = copy_objects(&l, e)))
+    if ((rc = run(j, create_sql, 0, 0, e)) || (rc = copy_surfaces(&l, &info, e)))
         goto out;
-    if ((rc = settle_crs(j, &info, &src, &storage, e)) || (rc = run(j, finish_sql, src, storage, e)))
+    log_debug("import %s: %lld objects, %lld surfaces read and sent at %.2f s", j->name, l.next_object,
+              l.next_surface, progress_now() - j->started);
+    if ((rc = copy_objects(&l, e)) || (rc = settle_crs(j, &info, &src, &storage, e)))
         goto out;
+    log_debug("import %s: objects loaded, CRS settled at %.2f s", j->name, progress_now() - j->started);
+    if ((rc = run(j, finish_sql, src, storage, e)))
+        goto out;
+    log_debug("import %s: footprints and heights at %.2f s", j->name, progress_now() - j->started);
     char *left = value(j, "SELECT count(*) FROM {o} WHERE geom IS NULL OR ST_IsEmpty(geom)", 0, e);
     long long dropped = left ? strtoll(left, NULL, 10) : 0;
     free(left);

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "citymodel.h"
+#include "test_locale.h"
 
 #define DEFAULT_DATA_DIR "/work/shared/data"
 #define LOD2_FILE "citygml/sig3d_example_building_LOD2-EPSG25832_CityGML2.gml"
@@ -687,113 +688,109 @@ static void test_citygml3_building(void **state)
 static void test_geometry_encodings(void **state)
 {
     (void)state;
-    static const char
-        doc[] =
-            CG2_OPEN
-                MEMBER("<bldg:Building gml:id=\"b\">"
-                       "<bldg:lod1MultiSurface><gml:MultiSurface>"
-                       "<gml:surfaceMember><gml:Polygon gml:id=\"pos\"><gml:exterior><gml:LinearRing>"
-                       "<gml:pos>0 0 1</gml:pos><gml:pos>1 0 1</gml:pos><gml:pos>1 1 1</gml:pos><gml:pos>0 0 "
-                       "1</gml:pos>"
-                       "</gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember>"
-                       "<gml:surfaceMember><gml:Polygon gml:id=\"coords\"><gml:exterior><gml:LinearRing>"
-                       "<gml:coordinates>0,0,2 1, 0, 2\n1,1,2 0,0,2</gml:coordinates>"
-                       "</gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember>"
-                       "<gml:surfaceMember><gml:Polygon gml:id=\"flat\" "
-                       "srsDimension=\"2\"><gml:exterior><gml:LinearRing>"
-                       "<gml:posList>5 5 6 5 6 6 5 "
-                       "5</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember>"
-                       "<gml:surfaceMember><gml:OrientableSurface orientation=\"-\"><gml:baseSurface>"
-                       "<gml:Polygon gml:id=\"rev\"><gml:exterior>" RING(
-                           "0 0 3 1 0 3 1 1 3 0 1 3 0 0 3") "</gml:exterior>"
-                                                            "<gml:interior>" RING("0.2 0.2 3 0.4 0.2 3 0.4 0.4 3 0.2 "
-                                                                                  "0.2 3") "</gml:interior></"
-                                                                                           "gml:Polygon>"
-                                                                                           "</gml:baseSurface></"
-                                                                                           "gml:OrientableSurface></"
-                                                                                           "gml:surfaceMember>"
-                                                                                           "<gml:surfaceMember><gml:"
-                                                                                           "TriangulatedSurface><gml:"
-                                                                                           "trianglePatches>"
-                                                                                           "<gml:Triangle><gml:"
-                                                                                           "exterior>" RING(
-                                                                                               "0 0 4 1 0 4 0 1 4 0 0 "
-                                                                                               "4") "</gml:exterior></"
-                                                                                                    "gml:Triangle>"
-                                                                                                    "</"
-                                                                                                    "gml:"
-                                                                                                    "trianglePatches></"
-                                                                                                    "gml:"
-                                                                                                    "TriangulatedSurfac"
-                                                                                                    "e></"
-                                                                                                    "gml:surfaceMember>"
-                                                                                                    "<gml:"
-                                                                                                    "surfaceMember><"
-                                                                                                    "gml:Surface><gml:"
-                                                                                                    "patches><gml:"
-                                                                                                    "Rectangle><gml:"
-                                                                                                    "exterior>" RING(
-                                                                                                        "0 0 5 1 0 5 1 "
-                                                                                                        "1 5 0 1 5 0 0 "
-                                                                                                        "5") "</"
-                                                                                                             "gml:"
-                                                                                                             "exterior>"
-                                                                                                             "</"
-                                                                                                             "gml:"
-                                                                                                             "Rectangle"
-                                                                                                             "></"
-                                                                                                             "gml:"
-                                                                                                             "patches><"
-                                                                                                             "/gml:"
-                                                                                                             "Surface>"
-                                                                                                             "</"
-                                                                                                             "gml:"
-                                                                                                             "surfaceMe"
-                                                                                                             "mber>"
-                                                                                                             "</"
-                                                                                                             "gml:"
-                                                                                                             "MultiSurf"
-                                                                                                             "ace></"
-                                                                                                             "bldg:"
-                                                                                                             "lod1Multi"
-                                                                                                             "Surface>"
-                                                                                                             "<bldg:"
-                                                                                                             "lod1Terra"
-                                                                                                             "inInterse"
-                                                                                                             "ction><"
-                                                                                                             "gml:"
-                                                                                                             "MultiCurv"
-                                                                                                             "e><gml:"
-                                                                                                             "curveMemb"
-                                                                                                             "er><gml:"
-                                                                                                             "LineStrin"
-                                                                                                             "g>"
-                                                                                                             "<gml:"
-                                                                                                             "posList>"
-                                                                                                             "0 0 0 1 "
-                                                                                                             "1 "
-                                                                                                             "1</"
-                                                                                                             "gml:"
-                                                                                                             "posList><"
-                                                                                                             "/gml:"
-                                                                                                             "LineStrin"
-                                                                                                             "g></"
-                                                                                                             "gml:"
-                                                                                                             "curveMemb"
-                                                                                                             "er></"
-                                                                                                             "gml:"
-                                                                                                             "MultiCurv"
-                                                                                                             "e>"
-                                                                                                             "</"
-                                                                                                             "bldg:"
-                                                                                                             "lod1Terra"
-                                                                                                             "inInterse"
-                                                                                                             "ction>"
-                                                                                                             "</"
-                                                                                                             "bldg:"
-                                                                                                             "Building"
-                                                                                                             ">")
-                    CG2_CLOSE;
+    static const char doc[] = CG2_OPEN MEMBER(
+        "<bldg:Building gml:id=\"b\">"
+        "<bldg:lod1MultiSurface><gml:MultiSurface>"
+        "<gml:surfaceMember><gml:Polygon gml:id=\"pos\"><gml:exterior><gml:LinearRing>"
+        "<gml:pos>0 0 1</gml:pos><gml:pos>1 0 1</gml:pos><gml:pos>1 1 1</gml:pos><gml:pos>0 0 "
+        "1</gml:pos>"
+        "</gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember>"
+        "<gml:surfaceMember><gml:Polygon gml:id=\"coords\"><gml:exterior><gml:LinearRing>"
+        "<gml:coordinates>0,0,2 1, 0, 2\n1,1,2 0,0,2</gml:coordinates>"
+        "</gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember>"
+        "<gml:surfaceMember><gml:Polygon gml:id=\"flat\" "
+        "srsDimension=\"2\"><gml:exterior><gml:LinearRing>"
+        "<gml:posList>5 5 6 5 6 6 5 "
+        "5</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember>"
+        "<gml:surfaceMember><gml:OrientableSurface orientation=\"-\"><gml:baseSurface>"
+        "<gml:Polygon gml:id=\"rev\"><gml:exterior>" RING(
+            "0 0 3 1 0 3 1 1 3 0 1 3 0 0 3") "</gml:exterior>"
+                                             "<gml:interior>" RING(
+                                                 "0.2 0.2 3 0.4 0.2 3 0.4 0.4 3 0.2 "
+                                                 "0.2 3") "</gml:interior></"
+                                                          "gml:Polygon>"
+                                                          "</gml:baseSurface></"
+                                                          "gml:OrientableSurface></"
+                                                          "gml:surfaceMember>"
+                                                          "<gml:surfaceMember><gml:"
+                                                          "TriangulatedSurface><gml:"
+                                                          "trianglePatches>"
+                                                          "<gml:Triangle><gml:"
+                                                          "exterior>" RING("0 0 4 1 0 4 0 1 4 0 0 "
+                                                                           "4") "</gml:exterior></"
+                                                                                "gml:Triangle>"
+                                                                                "</"
+                                                                                "gml:"
+                                                                                "trianglePatches></"
+                                                                                "gml:"
+                                                                                "TriangulatedSurfac"
+                                                                                "e></"
+                                                                                "gml:surfaceMember>"
+                                                                                "<gml:"
+                                                                                "surfaceMember><"
+                                                                                "gml:Surface><gml:"
+                                                                                "patches><gml:"
+                                                                                "Rectangle><gml:"
+                                                                                "exterior>" RING("0 0 5 1 0 5 1 "
+                                                                                                 "1 5 0 1 5 0 0 "
+                                                                                                 "5") "</"
+                                                                                                      "gml:"
+                                                                                                      "exterior>"
+                                                                                                      "</"
+                                                                                                      "gml:"
+                                                                                                      "Rectangle"
+                                                                                                      "></"
+                                                                                                      "gml:"
+                                                                                                      "patches><"
+                                                                                                      "/gml:"
+                                                                                                      "Surface>"
+                                                                                                      "</"
+                                                                                                      "gml:"
+                                                                                                      "surfaceMe"
+                                                                                                      "mber>"
+                                                                                                      "</"
+                                                                                                      "gml:"
+                                                                                                      "MultiSurf"
+                                                                                                      "ace></"
+                                                                                                      "bldg:"
+                                                                                                      "lod1Multi"
+                                                                                                      "Surface>"
+                                                                                                      "<bldg:"
+                                                                                                      "lod1Terra"
+                                                                                                      "inInterse"
+                                                                                                      "ction><"
+                                                                                                      "gml:"
+                                                                                                      "MultiCurv"
+                                                                                                      "e><gml:"
+                                                                                                      "curveMemb"
+                                                                                                      "er><gml:"
+                                                                                                      "LineStrin"
+                                                                                                      "g>"
+                                                                                                      "<gml:"
+                                                                                                      "posList>"
+                                                                                                      "0 0 0 1 "
+                                                                                                      "1 "
+                                                                                                      "1</"
+                                                                                                      "gml:"
+                                                                                                      "posList><"
+                                                                                                      "/gml:"
+                                                                                                      "LineStrin"
+                                                                                                      "g></"
+                                                                                                      "gml:"
+                                                                                                      "curveMemb"
+                                                                                                      "er></"
+                                                                                                      "gml:"
+                                                                                                      "MultiCurv"
+                                                                                                      "e>"
+                                                                                                      "</"
+                                                                                                      "bldg:"
+                                                                                                      "lod1Terra"
+                                                                                                      "inInterse"
+                                                                                                      "ction>"
+                                                                                                      "</"
+                                                                                                      "bldg:"
+                                                                                                      "Building"
+                                                                                                      ">") CG2_CLOSE;
     struct collect c;
     struct cm_info info;
     struct err e;
@@ -882,34 +879,33 @@ static void test_orientation_and_points(void **state)
 static void test_xlink_semantics_from_references(void **state)
 {
     (void)state;
-    static const char doc[] = CG2_OPEN
-        MEMBER("<bldg:Building gml:id=\"b\">"
-               "<bldg:boundedBy><bldg:RoofSurface><bldg:lod2MultiSurface><gml:MultiSurface>"
-               "<gml:surfaceMember xlink:href=\"#p1\"/></gml:MultiSurface></bldg:lod2MultiSurface></bldg:RoofSurface>"
-               "</bldg:boundedBy>"
-               "<bldg:lod2Solid><gml:Solid><gml:exterior><gml:CompositeSurface>" SM(POLY(
-                   "p1", "0 0 5 10 0 5 10 10 5 0 10 5 0 0 5")) "<gml:surfaceMember><gml:CompositeSurface "
-                                                               "gml:id=\"walls\">" SM(POLY("p2", "0 0 0 10 0 0 10 0 5 "
-                                                                                                 "0 0 5 0 0 0"))
-                                                                   SM(POLY("p3", "10 0 0 10 10 0 10 10 5 10 0 5 10 0 "
-                                                                                 "0")) "</gml:CompositeSurface></"
-                                                                                       "gml:surfaceMember>" SM(POLY(
-                                                                                           "p4",
-                                                                                           SQ0)) "</"
-                                                                                                 "gml:CompositeSurface>"
-                                                                                                 "</gml:exterior></"
-                                                                                                 "gml:Solid></"
-                                                                                                 "bldg:lod2Solid>"
-                                                                                                 "<bldg:boundedBy><"
-                                                                                                 "bldg:WallSurface><"
-                                                                                                 "bldg:"
-                                                                                                 "lod2MultiSurface "
-                                                                                                 "xlink:href=\"#"
-                                                                                                 "walls\"/></"
-                                                                                                 "bldg:WallSurface>"
-                                                                                                 "</bldg:boundedBy>"
-                                                                                                 "</bldg:Building>")
-            CG2_CLOSE;
+    static const char doc[] = CG2_OPEN MEMBER(
+        "<bldg:Building gml:id=\"b\">"
+        "<bldg:boundedBy><bldg:RoofSurface><bldg:lod2MultiSurface><gml:MultiSurface>"
+        "<gml:surfaceMember xlink:href=\"#p1\"/></gml:MultiSurface></bldg:lod2MultiSurface></bldg:RoofSurface>"
+        "</bldg:boundedBy>"
+        "<bldg:lod2Solid><gml:Solid><gml:exterior><gml:CompositeSurface>" SM(POLY(
+            "p1", "0 0 5 10 0 5 10 10 5 0 10 5 0 0 5")) "<gml:surfaceMember><gml:CompositeSurface "
+                                                        "gml:id=\"walls\">" SM(POLY("p2", "0 0 0 10 0 0 10 0 5 "
+                                                                                          "0 0 5 0 0 0"))
+                                                            SM(POLY("p3", "10 0 0 10 10 0 10 10 5 10 0 5 10 0 "
+                                                                          "0")) "</gml:CompositeSurface></"
+                                                                                "gml:surfaceMember>" SM(POLY(
+                                                                                    "p4", SQ0)) "</"
+                                                                                                "gml:CompositeSurface>"
+                                                                                                "</gml:exterior></"
+                                                                                                "gml:Solid></"
+                                                                                                "bldg:lod2Solid>"
+                                                                                                "<bldg:boundedBy><"
+                                                                                                "bldg:WallSurface><"
+                                                                                                "bldg:"
+                                                                                                "lod2MultiSurface "
+                                                                                                "xlink:href=\"#"
+                                                                                                "walls\"/></"
+                                                                                                "bldg:WallSurface>"
+                                                                                                "</bldg:boundedBy>"
+                                                                                                "</bldg:Building>")
+        CG2_CLOSE;
     struct collect c;
     struct cm_info info;
     struct err e;
@@ -969,6 +965,16 @@ static void test_building_parts(void **state)
     assert_string_equal(c.objs[4].attrs, "{}");
     assert_int_equal(info.objects, 5);
     assert_int_equal(info.surfaces, 3);
+    collect_free(&c);
+    /* a part of a building without gml:id has no parent to name */
+    static const char anonymous[] = CG2_OPEN MEMBER(
+        "<bldg:Building><bldg:consistsOfBuildingPart><bldg:BuildingPart gml:id=\"p\"/></bldg:consistsOfBuildingPart>"
+        "</bldg:Building>") CG2_CLOSE;
+    assert_int_equal(parse(anonymous, &c, &info, &e), JM_OK);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.objs[0].id, "");
+    assert_string_equal(c.objs[1].id, "p");
+    assert_false(c.objs[1].has_parent);
     collect_free(&c);
 }
 
@@ -1332,6 +1338,13 @@ static void test_ring_not_closed(void **state)
 static void test_bad_geometry(void **state)
 {
     (void)state;
+    /* regression (fuzzing): an empty first ring, before any point was stored */
+    expect_failure("<bldg:Building xmlns:bldg=\"http://www.opengis.net/citygml/building/2.0\" "
+                   "xmlns:gml=\"http://www.opengis.net/gml\" gml:id=\"solo\"><bldg:lod0MultiSurface>"
+                   "<gml:MultiSurface><gml:surfaceMember><gml:Polygon><gml:exterior><gml:LinearRing/>"
+                   "</gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface></bldg:lod0MultiSurface>"
+                   "</bldg:Building>",
+                   JM_EINPUT, "a ring has 0 points");
     expect_failure(CG2_OPEN MEMBER("<bldg:Building gml:id=\"b\">" MS(
                        "bldg:lod2MultiSurface", SM(POLY("P", "0 0 0 1 0 0 0 0 0"))) "</bldg:Building>") CG2_CLOSE,
                    JM_EINPUT, "a closed ring needs at least 4");
@@ -1529,6 +1542,55 @@ static void test_many_objects(void **state)
     free(doc);
 }
 
+/* Regression (found by fuzzing): an attribute whose value is its xlink:href used a pointer into
+ * the tree's string buffer while copying it into that same buffer, which could move. Many
+ * href-only attributes make the buffer grow while they are kept. */
+static void test_href_attributes_survive_buffer_growth(void **state)
+{
+    (void)state;
+    static const char item[] = "<ade:ref xlink:href=\"#a-rather-long-reference-to-somewhere-else-0123456789\"/>";
+    size_t n = 400, len = 0, size = n * sizeof item + 4096;
+    char *doc = malloc(size);
+    assert_non_null(doc);
+    len += (size_t)snprintf(doc, size, "%s<core:cityObjectMember><bldg:Building gml:id=\"b\">", CG2_OPEN);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(doc + len, item, sizeof item - 1);
+        len += sizeof item - 1;
+    }
+    snprintf(doc + len, size - len,
+             "<bldg:consistsOfBuildingPart xlink:href=\"#p\"/></bldg:Building>"
+             "</core:cityObjectMember>%s",
+             CG2_CLOSE);
+    struct collect c;
+    struct cm_info info;
+    struct err e;
+    assert_int_equal(parse(doc, &c, &info, &e), JM_OK);
+    assert_false(c.contract_broken);
+    assert_non_null(strstr(c.objs[0].attrs, "\"ade:ref\":[\"#a-rather-long-reference-to-somewhere-else-0123456789\","));
+    assert_non_null(strstr(c.objs[0].attrs, "\"consistsOfBuildingPart\":\"#p\""));
+    collect_free(&c);
+    free(doc);
+}
+
+/* Coordinates and numeric attributes are read with '.' whatever LC_NUMERIC says. */
+static void test_numbers_ignore_locale(void **state)
+{
+    (void)state;
+    if (!test_set_comma_locale())
+        skip();
+    static const char doc[] =
+        CG2_OPEN MEMBER("<bldg:Building gml:id=\"b\"><bldg:measuredHeight>12.5</bldg:measuredHeight>" MS(
+            "bldg:lod1MultiSurface", SM(POLY("p", "0.5 0.25 1.5 10 0 1.5 10 10 1.5 0.5 0.25 1.5"))) "</bldg:Building>")
+            CG2_CLOSE;
+    struct collect c;
+    struct cm_info info;
+    struct err e;
+    assert_int_equal(parse(doc, &c, &info, &e), JM_OK);
+    assert_true(c.objs[0].first[0] == 0.5 && c.objs[0].first[1] == 0.25 && c.objs[0].first[2] == 1.5);
+    assert_non_null(strstr(c.objs[0].attrs, "\"measuredHeight\":12.5"));
+    collect_free(&c);
+}
+
 static bool join_path(char *out, size_t size, const char *dir, const char *file)
 {
     int n = snprintf(out, size, "%s/%s", dir, file);
@@ -1579,6 +1641,8 @@ int main(void)
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_many_objects),
+        cmocka_unit_test(test_href_attributes_survive_buffer_growth),
+        cmocka_unit_test_teardown(test_numbers_ignore_locale, test_restore_c_locale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@
 #include <json-c/json.h>
 
 #include "citymodel.h"
+#include "test_locale.h"
 
 #define DEFAULT_DATA_DIR "/work/shared/data"
 #define MAX_KINDS 32
@@ -873,6 +874,35 @@ static void test_null_info_and_callback(void **state)
     assert_int_equal(cm_parse_cityjson("{", 1, NULL, NULL, NULL, NULL, NULL, NULL), JM_EINPUT);
 }
 
+/* json-c parses numbers with strtod and our address coordinates are formatted by us: neither
+ * may follow LC_NUMERIC. */
+static void test_numbers_ignore_locale(void **state)
+{
+    (void)state;
+    if (!test_set_comma_locale())
+        skip();
+    /* The locale is loaded; json-c calls newlocale() at every parse, and glibc's newlocale
+     * leaks its copy of LOCPATH (set when test_locale.h had to compile the locale). */
+    unsetenv("LOCPATH");
+    struct collect c = {0};
+    struct cm_info info;
+    struct err e;
+    c.watch = "b1";
+    enum jm_status st = parse(HEAD20 "\"transform\":{\"scale\":[0.25,0.5,1e-3],\"translate\":[0.5,0,1.5]},"
+                                     "\"vertices\":[[1,1,1],[3,1,1],[3,3,1]],\"CityObjects\":{\"b1\":{\"type\":"
+                                     "\"Building\",\"attributes\":{\"h\":2.75},\"address\":{\"location\":{"
+                                     "\"type\":\"MultiPoint\",\"boundaries\":[1]}},\"geometry\":[{\"type\":"
+                                     "\"MultiSurface\",\"lod\":\"2.2\",\"boundaries\":[[[0,1,2]]]}]}}}",
+                              &c, &info, &e);
+    if (st != JM_OK)
+        fail_msg("%s", e.msg);
+    assert_near(c.watched_xyz[0], 0.75, 0);
+    assert_near(c.watched_xyz[1], 0.5, 0);
+    assert_near(c.watched_xyz[2], 1.501, 1e-12);
+    assert_string_equal(c.watched_attributes, "{\"h\":2.75,\"address\":{\"location\":[[1.25,0.5,1.501]]}}");
+    collect_cleanup(&c);
+}
+
 static int make_tmp_dir(void **state)
 {
     (void)state;
@@ -913,6 +943,7 @@ int main(void)
         cmocka_unit_test(test_callback_status_stops_the_reading),
         cmocka_unit_test(test_lod_forms_and_versions),
         cmocka_unit_test(test_null_info_and_callback),
+        cmocka_unit_test_teardown(test_numbers_ignore_locale, test_restore_c_locale),
     };
     return cmocka_run_group_tests(tests, make_tmp_dir, remove_tmp_dir);
 }

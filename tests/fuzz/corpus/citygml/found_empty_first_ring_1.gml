@@ -1,0 +1,1 @@
+<bldg:Building xmlns:bldg="http://www.opengis.net/citygml/building/2.0" xmlns:gml="http://www.opengis.net/gml" gml:id="solo"><gml:name>solo</gml:name><bldg:lod0MultiSurface><gml:MultiSurface><gml:surfaceMember><gml:Polygon><gml:exterior><gml:LinearRing></gml:LinearRing></gml:exterior></gldg:lod1MultiSurface></bldg:Building>
