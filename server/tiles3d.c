@@ -398,8 +398,9 @@ static bool extrude_part(struct footprint *f, void *arg)
  * within the caps (in points: the byte estimate), simplified to the cell's error. */
 static void content_sql(struct buf *sql, const struct tile_layer *l, const struct columns *c)
 {
-    buf_printf(sql, "WITH c AS (SELECT t.id, t.height, %s AS storeys, %s AS base, %s AS use, %s AS year, t.geom,"
-                    " ST_Area(t.geom) * t.height AS sig, %s AS lod, %s AS top, ",
+    buf_printf(sql,
+               "WITH c AS (SELECT t.id, t.height, %s AS storeys, %s AS base, %s AS use, %s AS year, t.geom,"
+               " ST_Area(t.geom) * t.height AS sig, %s AS lod, %s AS top, ",
                c->storeys ? "t.storeys" : "NULL::int", c->base ? "t.base_elevation" : "NULL::float8",
                c->use ? "t.use" : "NULL::text", c->year ? "t.year_built" : "NULL::int",
                c->surfaces ? "t.lod" : "NULL::int", c->surfaces ? "t.parent_id IS NULL" : "true");
@@ -408,15 +409,17 @@ static void content_sql(struct buf *sql, const struct tile_layer *l, const struc
     table_name(sql, l, "");
     buf_puts(sql, " t CROSS JOIN LATERAL (SELECT " CENTRE_3857 " AS c) k0 WHERE ");
     shown_objects(sql, l, c);
-    buf_puts(sql, " AND " CELL_FILTER("$1", "$2", "$3", "$4", "$5") " AND " COLUMN_AT("$1") " = $2 AND " ROW_AT(
-        "$1") " = $3),"
-              " r AS (SELECT c.*, row_number() OVER w AS rank, sum(np) OVER w - np AS before,"
-              " ($1::int >= $8::int OR (count(*) OVER () <= $6::bigint AND sum(np) OVER () <= $7::bigint)) AS leaf"
-              " FROM c WINDOW w AS (ORDER BY top DESC, sig DESC, id))"
-              " SELECT r.id, r.height, r.storeys, r.base, r.use, r.year, ST_AsBinary(ST_Force2D(ST_Transform("
-              "CASE WHEN r.leaf THEN r.geom ELSE ST_SimplifyPreserveTopology(r.geom, $9::float8) END, 4326))),"
-              " r.leaf, r.lod FROM r WHERE r.leaf OR (r.top AND r.height > 0 AND r.rank <= $6::bigint"
-              " AND r.before < $7::bigint) ORDER BY r.id");
+    buf_puts(
+        sql,
+        " AND " CELL_FILTER("$1", "$2", "$3", "$4", "$5") " AND " COLUMN_AT("$1") " = $2 AND " ROW_AT(
+            "$1") " = $3),"
+                  " r AS (SELECT c.*, row_number() OVER w AS rank, sum(np) OVER w - np AS before,"
+                  " ($1::int >= $8::int OR (count(*) OVER () <= $6::bigint AND sum(np) OVER () <= $7::bigint)) AS leaf"
+                  " FROM c WINDOW w AS (ORDER BY top DESC, sig DESC, id))"
+                  " SELECT r.id, r.height, r.storeys, r.base, r.use, r.year, ST_AsBinary(ST_Force2D(ST_Transform("
+                  "CASE WHEN r.leaf THEN r.geom ELSE ST_SimplifyPreserveTopology(r.geom, $9::float8) END, 4326))),"
+                  " r.leaf, r.lod FROM r WHERE r.leaf OR (r.top AND r.height > 0 AND r.rank <= $6::bigint"
+                  " AND r.before < $7::bigint) ORDER BY r.id");
 }
 
 /* The surfaces of the objects `ids` ({1,2,…}) at the level of detail a leaf shows: LoD2 (or

@@ -65,10 +65,14 @@ enum mesh_semantic mesh_semantic_from_name(const char *name)
         const char *name;
         enum mesh_semantic code;
     } names[] = {
-        {"GroundSurface", MESH_SEMANTIC_GROUND},   {"WallSurface", MESH_SEMANTIC_WALL},
-        {"RoofSurface", MESH_SEMANTIC_ROOF},       {"ClosureSurface", MESH_SEMANTIC_CLOSURE},
-        {"OuterCeilingSurface", MESH_SEMANTIC_OUTER_CEILING}, {"OuterFloorSurface", MESH_SEMANTIC_OUTER_FLOOR},
-        {"Window", MESH_SEMANTIC_WINDOW},          {"Door", MESH_SEMANTIC_DOOR},
+        {"GroundSurface", MESH_SEMANTIC_GROUND},
+        {"WallSurface", MESH_SEMANTIC_WALL},
+        {"RoofSurface", MESH_SEMANTIC_ROOF},
+        {"ClosureSurface", MESH_SEMANTIC_CLOSURE},
+        {"OuterCeilingSurface", MESH_SEMANTIC_OUTER_CEILING},
+        {"OuterFloorSurface", MESH_SEMANTIC_OUTER_FLOOR},
+        {"Window", MESH_SEMANTIC_WINDOW},
+        {"Door", MESH_SEMANTIC_DOOR},
     };
     if (!name || !name[0])
         return MESH_SEMANTIC_NONE;

@@ -931,7 +931,8 @@ static enum jm_status addr_child(struct cg_reader *r, struct cg_frame *parent, s
     else if (n->ns == CG_NS_XAL3 && !strcmp(l, "Number"))
         w = snprintf(key, sizeof key, "%sNumber", up);
     else if (n->ns == CG_NS_XAL3 && !strcmp(l, "Identifier"))
-        w = snprintf(key, sizeof key, "%s", !strcmp(up, "PostCode") ? "PostalCodeNumber" : "Identifier");
+        w = !strcmp(up, "PostCode") ? snprintf(key, sizeof key, "PostalCodeNumber")
+                                    : snprintf(key, sizeof key, "%sIdentifier", up);
     else
         w = snprintf(key, sizeof key, "%.*s", (int)n->local_len, n->local);
     f->kind = K_ADDR;

@@ -37,9 +37,9 @@
 
 struct cm_load {
     struct imp__job *j;
-    FILE *objects;      /* COPY rows of the objects, sent after the surfaces */
-    struct buf rows;    /* surface rows not yet sent */
-    struct buf row;     /* scratch */
+    FILE *objects;   /* COPY rows of the objects, sent after the surfaces */
+    struct buf rows; /* surface rows not yet sent */
+    struct buf row;  /* scratch */
     long long next_object, next_surface;
     struct progress bar;
     struct err err;
@@ -62,10 +62,10 @@ static bool put_polygon_hex(struct buf *out, const struct cm_surface *s)
     uint32_t nr = (uint32_t)s->nrings;
     memcpy(head + 5, &nr, 4);
     char *p = dst;
-#define PUT(bytes_, n_)                                                                                            \
-    for (size_t k_ = 0; k_ < (n_); k_++) {                                                                         \
-        *p++ = hex[((const unsigned char *)(bytes_))[k_] >> 4];                                                    \
-        *p++ = hex[((const unsigned char *)(bytes_))[k_] & 15];                                                    \
+#define PUT(bytes_, n_)                                                                                                \
+    for (size_t k_ = 0; k_ < (n_); k_++) {                                                                             \
+        *p++ = hex[((const unsigned char *)(bytes_))[k_] >> 4];                                                        \
+        *p++ = hex[((const unsigned char *)(bytes_))[k_] & 15];                                                        \
     }
     PUT(head, 9);
     const double *xyz = s->xyz;
@@ -211,7 +211,8 @@ static const char finish_sql[] =
     "UPDATE {o} SET storeys = round((attributes->>'storeysAboveGround')::float8)"
     " WHERE jsonb_typeof(attributes->'storeysAboveGround') = 'number'"
     " AND (attributes->>'storeysAboveGround')::float8 BETWEEN 0 AND 1000;"
-    "UPDATE {o} SET use = coalesce(CASE jsonb_typeof(attributes->'function') WHEN 'array' THEN attributes->'function'->>0"
+    "UPDATE {o} SET use = coalesce(CASE jsonb_typeof(attributes->'function') WHEN 'array' THEN "
+    "attributes->'function'->>0"
     " ELSE attributes->>'function' END, CASE jsonb_typeof(attributes->'usage') WHEN 'array'"
     " THEN attributes->'usage'->>0 ELSE attributes->>'usage' END);"
     "UPDATE {o} SET year_built = substring(attributes->>'yearOfConstruction' from '^\\s*(-?[0-9]{1,4})')::int"
@@ -286,8 +287,7 @@ out:
 
 /* Decides the CRS of the surfaces (the file's, or --srs) and the storage CRS; flips axes of
  * latitude-first geographic data (GML writes coordinates in the CRS's axis order). */
-static enum jm_status settle_crs(struct imp__job *j, const struct cm_info *info, int *src, int *storage,
-                                 struct err *e)
+static enum jm_status settle_crs(struct imp__job *j, const struct cm_info *info, int *src, int *storage, struct err *e)
 {
     int code = 0;
     const char *given = j->opt->srs;
@@ -315,12 +315,15 @@ static enum jm_status settle_crs(struct imp__job *j, const struct cm_info *info,
     free(known);
     if (!ok)
         return e->code ? e->code : err_set(e, JM_EINPUT, "EPSG:%d is not in PostGIS's spatial_ref_sys", *src);
-    if (lat_first && strcmp(j->kind->name, "citygml") == 0 && (rc = run(j, "UPDATE {s} SET geom = ST_FlipCoordinates(geom);", 0, 0, e)))
+    if (lat_first && strcmp(j->kind->name, "citygml") == 0 &&
+        (rc = run(j, "UPDATE {s} SET geom = ST_FlipCoordinates(geom);", 0, 0, e)))
         return rc;
     *storage = *src;
     if (geographic) { /* the UTM zone of the data's centre, as for any geographic source */
-        char *c = value(j, "SELECT ST_X(c) || ' ' || ST_Y(c) FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) AS c"
-                           " FROM {s}) k", 0, e);
+        char *c = value(j,
+                        "SELECT ST_X(c) || ' ' || ST_Y(c) FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) AS c"
+                        " FROM {s}) k",
+                        0, e);
         double lon = 0, lat = 0;
         bool got = c && sscanf(c, "%lf %lf", &lon, &lat) == 2;
         free(c);
@@ -329,7 +332,9 @@ static enum jm_status settle_crs(struct imp__job *j, const struct cm_info *info,
         *storage = imp__utm_epsg(lon, lat);
     }
     snprintf(j->src.source_srs_name, sizeof j->src.source_srs_name, "%.63s",
-             info->srs[0] && !given ? info->srs : given ? given : "");
+             info->srs[0] && !given ? info->srs
+             : given                ? given
+                                    : "");
     return JM_OK;
 }
 
@@ -430,8 +435,9 @@ static enum jm_status load(struct imp__job *j, struct err *e)
     enum jm_status rc = JM_OK;
     int src = 0, storage = 0;
     if (j->opt->closed && j->opt->closed[0]) {
-        rc = err_set(e, JM_EINPUT, "--closed: the attributes of a city model are one JSON column; "
-                                   "import it as shared or closed instead");
+        rc = err_set(e, JM_EINPUT,
+                     "--closed: the attributes of a city model are one JSON column; "
+                     "import it as shared or closed instead");
         goto out;
     }
     if (!(l.objects = tmpfile())) {
@@ -440,8 +446,8 @@ static enum jm_status load(struct imp__job *j, struct err *e)
     }
     if ((rc = run(j, create_sql, 0, 0, e)) || (rc = copy_surfaces(&l, &info, e)))
         goto out;
-    log_debug("import %s: %lld objects, %lld surfaces read and sent at %.2f s", j->name, l.next_object,
-              l.next_surface, progress_now() - j->started);
+    log_debug("import %s: %lld objects, %lld surfaces read and sent at %.2f s", j->name, l.next_object, l.next_surface,
+              progress_now() - j->started);
     if ((rc = copy_objects(&l, e)) || (rc = settle_crs(j, &info, &src, &storage, e)))
         goto out;
     log_debug("import %s: objects loaded, CRS settled at %.2f s", j->name, progress_now() - j->started);
@@ -468,8 +474,16 @@ out:
 }
 
 const struct imp__kind imp__kind_citygml = {
-    .name = "citygml", .available = true, .geometry = IMP_GEOM_POLYGONS, .load_suffix = "", .load = load,
+    .name = "citygml",
+    .available = true,
+    .geometry = IMP_GEOM_POLYGONS,
+    .load_suffix = "",
+    .load = load,
 };
 const struct imp__kind imp__kind_cityjson = {
-    .name = "cityjson", .available = true, .geometry = IMP_GEOM_POLYGONS, .load_suffix = "", .load = load,
+    .name = "cityjson",
+    .available = true,
+    .geometry = IMP_GEOM_POLYGONS,
+    .load_suffix = "",
+    .load = load,
 };
