@@ -13,16 +13,37 @@
 #define JUMEAU_SAMPLES_DIR "data/samples"
 #endif
 
-/* The sample city. Each file is shipped in data/samples with its attribution (NOTICE). */
+/* The sample city. Each file is shipped in data/samples with its attribution (NOTICE.md).
+ * It mixes countries on purpose (each dataset keeps its own projected CRS), and shows the
+ * access levels at work: the sewer network is shared (partners only) and the buildings' names
+ * are closed (staff only). */
 static const struct sample {
-    const char *kind;
-    const char *file;
-    const char *name;
-    const char *title;
-    const char *licence;
+    const char *kind, *file, *name, *title, *licence;
+    const char *where, *srs, *access, *closed, *points;
 } samples[] = {
     {"buildings", "liechtenstein-2013-08-03.osm.pbf", "liechtenstein_buildings",
-     "Buildings of Liechtenstein (OpenStreetMap, 2013)", "ODbL-1.0, (c) OpenStreetMap contributors"},
+     "Buildings of Liechtenstein (OpenStreetMap, 2013)", "ODbL-1.0, (c) OpenStreetMap contributors", NULL, NULL,
+     "open", "name", NULL},
+    {"network", "liechtenstein-2013-08-03.osm.pbf", "liechtenstein_roads", "Roads of Liechtenstein (OpenStreetMap, 2013)",
+     "ODbL-1.0, (c) OpenStreetMap contributors", "highway IS NOT NULL", NULL, "open", NULL, NULL},
+    {"network", "liechtenstein-2013-08-03.osm.pbf", "liechtenstein_waterways",
+     "Waterways of Liechtenstein (OpenStreetMap, 2013)", "ODbL-1.0, (c) OpenStreetMap contributors",
+     "waterway IS NOT NULL", NULL, "open", NULL, NULL},
+    {"cadastre", "be_flanders_grb_adp_parcels_31370.geojson", "flanders_parcels",
+     "Cadastral parcels near Leuven (GRB Adp, Lambert 72)", "Flemish open data (Modellicentie Gratis Hergebruik)",
+     NULL, NULL, "open", NULL, NULL},
+    {"network", "vt_montpelier_sewer_storm_lines.geojson", "montpelier_sewer",
+     "Sewer and storm network of Montpelier, Vermont", "public data, Vermont ANR", NULL, NULL, "shared", NULL,
+     "vt_montpelier_sewer_storm_points.geojson"},
+    {"citygml", "sig3d_example_building_LOD2-EPSG25832_CityGML2.gml", "sig3d_building",
+     "CityGML 2.0 LoD2 example building (SIG3D)", "MIT, (c) SIG3D / OGC", NULL, NULL, "open", NULL, NULL},
+    {"citygml", "plateau_tokyo_53394517_bldg_6697_2_op_CityGML2.gml", "plateau_tokyo",
+     "A Tokyo building with the PLATEAU ADE (CityGML 2.0)", "CC-BY-4.0, (c) Project PLATEAU, MLIT Japan", NULL, NULL,
+     "open", NULL, NULL},
+    {"cityjson", "delft_lod1_multiclass.city.json", "delft", "Delft, LoD1 city model (CityJSON 2.0)",
+     "MIT, (c) cjio authors", NULL, NULL, "open", NULL, NULL},
+    {"cityjson", "denhaag_DH_01_subs.city.json", "denhaag", "Den Haag, LoD2 buildings with parts (CityJSON 1.1)",
+     "MIT, (c) cjio authors; Gemeente Den Haag", NULL, "EPSG:7415", "open", NULL, NULL},
 };
 
 static const struct cli_opt opts[] = {
@@ -74,8 +95,12 @@ enum jm_status cmd_demo(struct cli_ctx *ctx, struct err *e)
             rc = err_set(e, JM_EENV, "sample file %s is missing (give the samples folder with --samples DIR)", path);
             break;
         }
+        char points[4096];
+        if (s->points)
+            snprintf(points, sizeof points, "%s/%s", dir, s->points);
         struct imp_options o = {.kind = s->kind, .file = path, .name = s->name, .title = s->title,
-                                .licence = s->licence, .quiet = ctx->quiet};
+                                .licence = s->licence, .where = s->where, .srs = s->srs, .access = s->access,
+                                .closed = s->closed, .points = s->points ? points : NULL, .quiet = ctx->quiet};
         struct imp_report rep;
         if ((rc = imp_run(conn, &o, &rep, e)))
             break;
@@ -86,6 +111,7 @@ enum jm_status cmd_demo(struct cli_ctx *ctx, struct err *e)
     if (rc)
         return rc;
     if (!ctx->quiet)
-        printf("the sample city is at http://%s:%d/collections\n", ctx->cfg.listen_host, ctx->cfg.listen_port);
+        printf("the sample city is at http://%s:%d/viewer/ (and its API at /collections)\n", ctx->cfg.listen_host,
+               ctx->cfg.listen_port);
     return server_run(&ctx->cfg, t.conninfo, !ctx->quiet, NULL, 0, e);
 }

@@ -101,7 +101,9 @@ extern const struct http_route http_routes[];
 extern const int http_routes_count;
 
 /* Matches `path` against `pattern`; fills params (arena copies) on success. The path is
- * already percent-decoded by libmicrohttpd, so params are not decoded a second time. */
+ * already percent-decoded by libmicrohttpd, so params are not decoded a second time.
+ * "{name}" matches one segment (or its part before a literal suffix: "{y}.mvt"); "{name*}", at
+ * the end of a pattern, matches the rest of the path, slashes included, possibly empty. */
 bool http_route_match(const char *pattern, const char *path, struct arena *arena,
                       const char *params[HTTP_MAX_PATH_PARAMS]);
 

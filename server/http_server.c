@@ -358,6 +358,10 @@ bool http_route_match(const char *pattern, const char *path, struct arena *arena
             const char *close = strchr(p, '}');
             if (!close || nparams == HTTP_MAX_PATH_PARAMS)
                 return false;
+            if (close[-1] == '*' && close[1] == '\0') { /* "{path*}": the rest, slashes included */
+                params[nparams] = arena_strdup(arena, u);
+                return params[nparams] != NULL;
+            }
             size_t n = strcspn(u, "/");
             /* a literal after the parameter within the segment ("{y}.mvt") must end it */
             size_t suffix = strcspn(close + 1, "/{");
@@ -381,6 +385,14 @@ bool http_route_match(const char *pattern, const char *path, struct arena *arena
     /* a trailing slash is the same resource */
     if (*u == '/' && u[1] == '\0' && u != path)
         u++;
+    /* "/viewer/{path*}" matches "/viewer/" with an empty rest */
+    if (*u == '\0' && *p == '{' && nparams < HTTP_MAX_PATH_PARAMS) {
+        const char *close = strchr(p, '}');
+        if (close && close[-1] == '*' && close[1] == '\0') {
+            params[nparams] = arena_strdup(arena, "");
+            return params[nparams] != NULL;
+        }
+    }
     return *p == '\0' && *u == '\0';
 }
 

@@ -37,5 +37,8 @@ const struct http_route http_routes[] = {
     {"GET", "/3dtiles/{name}/tileset.json", route_3dtiles_tileset, "3dtiles_tileset"},
     {"GET", "/3dtiles/{name}/tileset/{z}/{x}/{y}.json", route_3dtiles_subtree, "3dtiles_subtree"},
     {"GET", "/3dtiles/{name}/content/{z}/{x}/{y}.glb", route_3dtiles_content, "3dtiles_content"},
+    {"GET", "/viewer", route_viewer, "viewer"},
+    {"GET", "/viewer/{path*}", route_viewer, "viewer_file"},
+    {"GET", "/shaders/{path*}", route_shaders, "shaders"},
 };
 const int http_routes_count = (int)(sizeof http_routes / sizeof http_routes[0]);

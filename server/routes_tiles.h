@@ -29,4 +29,8 @@ enum jm_status route_3dtiles_tileset(struct http_request *req, struct http_respo
 enum jm_status route_3dtiles_subtree(struct http_request *req, struct http_response *res, struct err *e);
 enum jm_status route_3dtiles_content(struct http_request *req, struct http_response *res, struct err *e);
 
+/* /viewer/… and /shaders/… (server/routes_static.c): the web viewer as static files. */
+enum jm_status route_viewer(struct http_request *req, struct http_response *res, struct err *e);
+enum jm_status route_shaders(struct http_request *req, struct http_response *res, struct err *e);
+
 #endif

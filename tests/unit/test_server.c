@@ -74,6 +74,23 @@ static void test_route_param(void **state)
     assert_false(match(state, "/collections/{id}", "/other/abc", params));
 }
 
+/* "{path*}" takes the rest of the path, slashes included, or nothing. */
+static void test_route_rest(void **state)
+{
+    const char *params[HTTP_MAX_PATH_PARAMS];
+    assert_true(match(state, "/viewer/{path*}", "/viewer/js/app.js", params));
+    assert_string_equal(params[0], "js/app.js");
+    assert_true(match(state, "/viewer/{path*}", "/viewer/", params));
+    assert_string_equal(params[0], "");
+    assert_true(match(state, "/viewer/{path*}", "/viewer/cesium/Workers/a.js", params));
+    assert_string_equal(params[0], "cesium/Workers/a.js");
+    assert_false(match(state, "/viewer/{path*}", "/viewers/x", params));
+    assert_false(match(state, "/viewer/{path*}", "/viewer", params));
+    assert_true(match(state, "/3dtiles/{name}/{rest*}", "/3dtiles/city/a/b", params));
+    assert_string_equal(params[0], "city");
+    assert_string_equal(params[1], "a/b");
+}
+
 static void test_route_param_not_decoded_twice(void **state)
 {
     /* libmicrohttpd hands handlers a decoded path: a second decoding would turn a literal
@@ -256,6 +273,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_route_literal, arena_setup, arena_teardown),
+        cmocka_unit_test_setup_teardown(test_route_rest, arena_setup, arena_teardown),
         cmocka_unit_test_setup_teardown(test_route_param, arena_setup, arena_teardown),
         cmocka_unit_test_setup_teardown(test_route_param_not_decoded_twice, arena_setup, arena_teardown),
         cmocka_unit_test_setup_teardown(test_route_param_with_suffix, arena_setup, arena_teardown),
