@@ -1,4 +1,5 @@
 #include "routes_core.h"
+#include "tiles3d.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,11 @@ static void write_collection(struct http_request *req, struct jw *w, PGresult *r
          "The features");
     http_json_link(w, arena_printf(a, "%s/collections/%s/queryables", req->base_url, name),
          "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "What a filter may use");
+    http_json_link(w, arena_printf(a, "%s/collections/%s/tiles", req->base_url, name),
+                   "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "application/json", "Vector tiles");
+    if (tiles3d_capable(PQgetvalue(r, row, 3)))
+        http_json_link(w, arena_printf(a, "%s/3dtiles/%s/tileset.json", req->base_url, name), "3dtiles",
+                       "application/json", "3D Tiles 1.1");
     jw_array_end(w);
     jw_object_end(w);
 }

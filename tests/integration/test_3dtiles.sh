@@ -21,6 +21,10 @@ n_sql=$(sql "SELECT count(*) FROM data.t3_b")
 export JUMEAU_3DTILES_MAX_FEATURES=150 JUMEAU_3DTILES_MAX_BYTES=100000
 start_server
 
+check_eq "the collection links its 3D tileset" "$BASE/3dtiles/t3_b/tileset.json" \
+    "$(curl -s "$BASE/collections/t3_b" | jq -r '.links[] | select(.rel == "3dtiles") | .href')"
+check_eq "a cadastre has no 3D link" "" \
+    "$(curl -s "$BASE/collections/t3_parcels" | jq -r '.links[] | select(.rel == "3dtiles") | .href')"
 ts=$(curl -s "$BASE/3dtiles/t3_b/tileset.json")
 check_eq "tileset.json: 3D Tiles 1.1, REPLACE, the collection in its group metadata" "1.1 REPLACE t3_b ODbL-1.0" \
     "$(echo "$ts" | jq -r '"\(.asset.version) \(.root.refine) \(.groups[0].properties.collection) \(.groups[0].properties.licence)"')"
