@@ -10,9 +10,9 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PACKAGES := build-essential cmake pkg-config git ca-certificates curl jq \
             postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting postgresql-client-15 \
             libpq-dev libgdal-dev gdal-bin libproj-dev proj-bin libgeos-dev \
-            libmicrohttpd-dev zlib1g-dev libssl-dev libsqlite3-dev libcmocka-dev libjson-c-dev libexpat1-dev libmeshoptimizer-dev proj-data locales python3 zip wrk nginx-light
+            libmicrohttpd-dev zlib1g-dev libssl-dev libsqlite3-dev libcmocka-dev libjson-c-dev libexpat1-dev libmeshoptimizer-dev proj-data chromium glslang-tools locales python3 zip wrk nginx-light
 
-.PHONY: all build deps demo check check-asan asan clean distclean
+.PHONY: all build deps viewer demo check check-asan asan clean distclean
 
 all: build
 
@@ -29,8 +29,16 @@ deps:
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-build: deps $(BUILD)/CMakeCache.txt
+build: deps viewer $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The web viewer's libraries (CesiumJS, MapLibre GL JS) from its committed lock file, once
+# (again when the lock file changes); the server serves them from viewer/node_modules.
+viewer: viewer/node_modules/.package-lock.json
+
+viewer/node_modules/.package-lock.json: viewer/package-lock.json
+	cd viewer && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Builds, creates the private database under ./.jumeau, loads the sample city and serves it.
 demo: build

@@ -1,5 +1,6 @@
 /* /styles/city.json: a MapLibre GL style (version 8) for the city's vector tiles, made from
- * the datasets the caller may see: parcels as outlines with their number at high zoom,
+ * the datasets the caller may see: parcels as outlines (no labels: the server ships no glyphs,
+ * and the map must work offline),
  * buildings extruded by height, networks coloured by type; a legend in the metadata. */
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +15,8 @@ static const struct {
 } network_colours[] = {
     {"highway", "#e8a33d", "roads"},   {"railway", "#6b4c9a", "railways"}, {"waterway", "#3d8fd1", "waterways"},
     {"power", "#d13d3d", "power lines"}, {"pipeline", "#2e8b57", "pipelines"}, {"Sewer", "#8b5a2b", "sewer"},
-    {"Storm", "#3d6fd1", "storm water"}, {"Combined", "#8b3d8b", "combined sewer"},
+    {"Wastewater", "#8b5a2b", "wastewater"}, {"Storm", "#3d6fd1", "storm water"},
+    {"Stormwater", "#3d6fd1", "storm water"}, {"Combined", "#8b3d8b", "combined sewer"},
 };
 
 static void legend_entry(struct jw *w, const char *label, const char *colour, const char *dataset)
@@ -40,7 +42,6 @@ enum jm_status route_style(struct http_request *req, struct http_response *res, 
     jw_object_begin(&w);
     jw_kv_int(&w, "version", 8);
     jw_kv_string(&w, "name", "jumeau city");
-    jw_kv_string(&w, "glyphs", arena_printf(&req->arena, "%s/fonts/{fontstack}/{range}.pbf", req->base_url));
     jw_key(&w, "sources");
     jw_object_begin(&w);
     jw_key(&w, "city");
@@ -60,13 +61,6 @@ enum jm_status route_style(struct http_request *req, struct http_response *res, 
                                     "{\"id\":\"%s-outline\",\"type\":\"line\",\"source\":\"city\",\"source-layer\":\"%s\","
                                     "\"paint\":{\"line-color\":\"#a0522d\",\"line-width\":[\"interpolate\",[\"linear\"],"
                                     "[\"zoom\"],14,0.5,18,1.5]}}",
-                                    name, name));
-            jw_raw(&w, arena_printf(a,
-                                    "{\"id\":\"%s-number\",\"type\":\"symbol\",\"source\":\"city\",\"source-layer\":\"%s\","
-                                    "\"minzoom\":17,\"layout\":{\"text-field\":[\"coalesce\",[\"get\",\"number\"],"
-                                    "[\"get\",\"national_id\"],\"\"],\"text-font\":[\"Open Sans Regular\"],"
-                                    "\"text-size\":11},\"paint\":{\"text-color\":\"#5a2d0c\",\"text-halo-color\":"
-                                    "\"#ffffff\",\"text-halo-width\":1}}",
                                     name, name));
         } else if (strcmp(kind, "network") == 0) {
             struct buf match;
