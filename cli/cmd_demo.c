@@ -22,16 +22,17 @@ static const struct sample {
     const char *where, *srs, *access, *closed, *points;
 } samples[] = {
     {"buildings", "liechtenstein-2013-08-03.osm.pbf", "liechtenstein_buildings",
-     "Buildings of Liechtenstein (OpenStreetMap, 2013)", "ODbL-1.0, (c) OpenStreetMap contributors", NULL, NULL,
-     "open", "name", NULL},
-    {"network", "liechtenstein-2013-08-03.osm.pbf", "liechtenstein_roads", "Roads of Liechtenstein (OpenStreetMap, 2013)",
-     "ODbL-1.0, (c) OpenStreetMap contributors", "highway IS NOT NULL", NULL, "open", NULL, NULL},
+     "Buildings of Liechtenstein (OpenStreetMap, 2013)", "ODbL-1.0, (c) OpenStreetMap contributors", NULL, NULL, "open",
+     "name", NULL},
+    {"network", "liechtenstein-2013-08-03.osm.pbf", "liechtenstein_roads",
+     "Roads of Liechtenstein (OpenStreetMap, 2013)", "ODbL-1.0, (c) OpenStreetMap contributors", "highway IS NOT NULL",
+     NULL, "open", NULL, NULL},
     {"network", "liechtenstein-2013-08-03.osm.pbf", "liechtenstein_waterways",
      "Waterways of Liechtenstein (OpenStreetMap, 2013)", "ODbL-1.0, (c) OpenStreetMap contributors",
      "waterway IS NOT NULL", NULL, "open", NULL, NULL},
     {"cadastre", "be_flanders_grb_adp_parcels_31370.geojson", "flanders_parcels",
-     "Cadastral parcels near Leuven (GRB Adp, Lambert 72)", "Flemish open data (Modellicentie Gratis Hergebruik)",
-     NULL, NULL, "open", NULL, NULL},
+     "Cadastral parcels near Leuven (GRB Adp, Lambert 72)", "Flemish open data (Modellicentie Gratis Hergebruik)", NULL,
+     NULL, "open", NULL, NULL},
     {"network", "vt_montpelier_sewer_storm_lines.geojson", "montpelier_sewer",
      "Sewer and storm network of Montpelier, Vermont", "public data, Vermont ANR", NULL, NULL, "shared", NULL,
      "vt_montpelier_sewer_storm_points.geojson"},
@@ -98,9 +99,17 @@ enum jm_status cmd_demo(struct cli_ctx *ctx, struct err *e)
         char points[4096];
         if (s->points)
             snprintf(points, sizeof points, "%s/%s", dir, s->points);
-        struct imp_options o = {.kind = s->kind, .file = path, .name = s->name, .title = s->title,
-                                .licence = s->licence, .where = s->where, .srs = s->srs, .access = s->access,
-                                .closed = s->closed, .points = s->points ? points : NULL, .quiet = ctx->quiet};
+        struct imp_options o = {.kind = s->kind,
+                                .file = path,
+                                .name = s->name,
+                                .title = s->title,
+                                .licence = s->licence,
+                                .where = s->where,
+                                .srs = s->srs,
+                                .access = s->access,
+                                .closed = s->closed,
+                                .points = s->points ? points : NULL,
+                                .quiet = ctx->quiet};
         struct imp_report rep;
         if ((rc = imp_run(conn, &o, &rep, e)))
             break;
