@@ -187,6 +187,7 @@ export class Layers {
       tileset.destroy();
       return;
     }
+    seatOnGlobe(this.viewer, tileset);
     tileset.customShader = this.theme.shaderFor(layer.id, layer.hasSemantic);
     tileset.show = layer.visible;
     tileset.jumeauCollection = layer.id;
@@ -436,6 +437,20 @@ function cesiumColor(css) {
 /** The colour of a 2D feature: the style's rule, else the layer's colour. */
 export function featureColor(layer, properties) {
   return cesiumColor(layer.colorRule ? layer.colorRule(properties) : layer.color);
+}
+
+// Without a terrain the ground is the bare ellipsoid, while city models stand at their real
+// heights (orthometric, raised by the geoid: Den Haag ~43 m, Tokyo ~80 m above it): they would
+// float. Lower such a tileset so that its lowest point meets the globe; with a terrain, or when
+// the tileset is already within a metre of the ellipsoid (OSM footprints), leave it.
+function seatOnGlobe(viewer, tileset) {
+  if (!(viewer.terrainProvider instanceof Cesium.EllipsoidTerrainProvider)) return;
+  const volume = tileset.root && tileset.root.boundingVolume;
+  const lowest = volume ? volume.minimumHeight : undefined;
+  if (!Number.isFinite(lowest) || Math.abs(lowest) < 1 || !volume.rectangle) return;
+  const centre = Cesium.Rectangle.center(volume.rectangle);
+  const up = Cesium.Ellipsoid.WGS84.geodeticSurfaceNormalCartographic(centre, new Cesium.Cartesian3());
+  tileset.modelMatrix = Cesium.Matrix4.fromTranslation(Cesium.Cartesian3.multiplyByScalar(up, -lowest, up));
 }
 
 // Heights above the ellipsoid of draped fills and lines when there is no terrain (metres).
