@@ -280,6 +280,15 @@ await step('the 2D map renders its vector tiles', async () => {
   const stats = pictureStats(png);
   console.log(`     ${mvt.filter((r) => r.status === 200).length} tiles (200), ${mvt.filter((r) => r.status === 204).length} empty (204); ${(stats.foreground * 100).toFixed(2)} % of pixels off the background`);
   assert.ok(stats.foreground > 0.001, 'the map is blank');
+  if (KEY) { /* the map's own key field brings the shared layers into its style in place */
+    const layers = () => map.evaluate(() => window.jumeauMap.map.getStyle().layers.length);
+    const before = await layers();
+    await map.fill('#key-input', KEY);
+    await map.press('#key-input', 'Enter');
+    await map.waitForFunction((n) => window.jumeauMap.map.getStyle().layers.length > n, before, { timeout: 30000 });
+    assert.equal(await map.textContent('#key-status'), 'key in use');
+    console.log(`     map style: ${before} layers anonymous, ${await layers()} with the key`);
+  }
   assert.deepEqual(unexpected(mapLog.errors), [], 'console errors on the map');
   assert.deepEqual(mapLog.foreign, []);
   await map.close();

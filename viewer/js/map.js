@@ -2,12 +2,13 @@
 // (/styles/city.json: parcels, networks, buildings extruded by height), for machines too weak
 // for the 3D viewer. MapLibre is the global `maplibregl` of /viewer/maplibre/maplibre-gl.js.
 //
-// The session's API key (the one given in the 3D viewer, same tab storage) goes with every
-// request to this server, so shared and closed layers appear as they do in 3D.
+// The session's API key (given here or in the 3D viewer: the same tab storage) goes with every
+// request to this server, so shared and closed layers appear as they do in 3D; a new key
+// reloads the style in place.
 // Test hook: window.jumeauMap = {map, ready: Promise}.
 
 import { getJSON } from './api.js';
-import { authHeaders, hasKey, isOwnOrigin } from './auth.js';
+import { authHeaders, hasKey, isOwnOrigin, onKeyChange, setKey } from './auth.js';
 
 const maplibregl = window.maplibregl;
 const $ = (id) => document.getElementById(id);
@@ -17,8 +18,7 @@ window.jumeauMap = { map: null, ready: new Promise((r) => (resolveReady = r)) };
 
 /** The style of the city as the server makes it for the caller's key. */
 async function loadStyle() {
-  // Text labels (parcel numbers from z17) need the glyphs the style names: MapLibre asks for
-  // them only when such a label is drawn.
+  // The style draws no text: the server ships no glyphs, and the map must work offline.
   return getJSON('/styles/city.json');
 }
 
@@ -82,7 +82,8 @@ async function main() {
     if (bbox) map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: 20, pitch: 45 });
   });
 
-  const layerIds = style.layers.filter((l) => l.source).map((l) => l.id);
+  const queryable = (s) => s.layers.filter((l) => l.source).map((l) => l.id);
+  let layerIds = queryable(style);
   map.on('click', (e) => {
     const [feature] = map.queryRenderedFeatures(e.point, { layers: layerIds });
     if (!feature) return;
@@ -95,6 +96,21 @@ async function main() {
     $('status').textContent = `map error: ${e.error?.message || e.error || 'unknown'}`;
   });
   map.once('load', () => resolveReady(window.jumeauMap));
+
+  // a key given (or forgotten) here: the style and the tiles again, as the key may see them
+  $('key-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    setKey($('key-input').value);
+    $('key-input').value = '';
+  });
+  $('key-forget').addEventListener('click', () => setKey(''));
+  onKeyChange(async () => {
+    $('key-status').textContent = hasKey() ? 'key in use' : 'open data only';
+    const next = await loadStyle();
+    renderLegend(next);
+    layerIds = queryable(next);
+    map.setStyle(next);
+  });
 }
 
 main().catch((err) => {
