@@ -152,6 +152,31 @@ await step('Escape clears the selection', async () => {
   assert.equal(await page.evaluate(() => window.jumeauViewer.theme.selected), null);
 });
 
+await step('measuring a distance and an area', async () => {
+  const box = await page.locator('#scene canvas').first().boundingBox();
+  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  await page.click('#measure-distance');
+  await page.mouse.click(cx - 120, cy);
+  await page.mouse.move(cx, cy + 40);
+  await page.waitForFunction(() => window.jumeauViewer.measure.hover !== null, null, { timeout: 10000 });
+  await page.mouse.click(cx + 120, cy);
+  await page.keyboard.press('Enter');
+  const text = await page.textContent('#measure-output');
+  const metres = await page.evaluate(() => window.jumeauViewer.measure.distance());
+  const shown = Number(/Distance: ([0-9.,]+) m/.exec(text)?.[1].replace(/,/g, ''));
+  assert.ok(metres > 1, `no distance measured (${text})`);
+  assert.ok(Math.abs(shown - metres) <= Math.max(0.1, metres * 0.01), `shown ${text}, measured ${metres}`);
+  await page.click('#measure-area');
+  for (const [dx, dy] of [[-100, -60], [100, -60], [0, 80]]) await page.mouse.click(cx + dx, cy + dy);
+  await page.keyboard.press('Enter');
+  const area = await page.textContent('#measure-output');
+  assert.match(area, /Area: [0-9.,]+ m²/);
+  await idle(page);
+  await shootScene(page, '#scene', shot('04b-measured.png'));
+  await page.click('#measure-clear');
+  console.log(`     ${text.trim()}; ${area.trim()}`);
+});
+
 await step('the layer toggle hides the buildings', async () => {
   await idle(page);
   const before = await shootScene(page, '#scene', shot('05a-layer-shown.png'));

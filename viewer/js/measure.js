@@ -4,7 +4,8 @@
 // (double click, Enter or the Finish button) or cancel() (Escape, which also clears the
 // drawing). Points are picked on buildings (depth) or on the ground. A distance is the sum of
 // the straight segments between the points, in metres; an area is that of the polygon of the
-// points projected on the local horizontal plane of the first point, in square metres.
+// points projected on the local horizontal plane of the first point, in square metres. While
+// measuring, the line follows the mouse from the last point (the result counts clicked points).
 
 const Cesium = window.Cesium;
 const COLOR = Cesium.Color.fromCssColorString('#e8346b');
@@ -18,8 +19,11 @@ export class Measure {
     this.mode = null;
     this.kind = null; // what the drawing shows: 'distance' | 'area'
     this.points = [];
+    this.hover = null; // the point under the mouse while measuring
+    this.lastMove = 0;
     this.entities = [];
     this.handler = new Cesium.ScreenSpaceEventHandler(viewer.scene.canvas);
+    this.handler.setInputAction((e) => this.mode && this.follow(e.endPosition), Cesium.ScreenSpaceEventType.MOUSE_MOVE);
     this.handler.setInputAction((e) => this.mode && this.add(e.position), Cesium.ScreenSpaceEventType.LEFT_CLICK);
     this.handler.setInputAction(() => this.mode && this.finish(), Cesium.ScreenSpaceEventType.LEFT_DOUBLE_CLICK);
   }
@@ -40,9 +44,24 @@ export class Measure {
     this.onModeChange(mode);
   }
 
+  /** Moves the free end of the line to the mouse (a pick at most every 50 ms). */
+  follow(position) {
+    const now = performance.now();
+    if (this.points.length === 0 || now - this.lastMove < 50) return;
+    this.lastMove = now;
+    this.hover = this.pointAt(position);
+    this.viewer.scene.requestRender();
+  }
+
+  /** The points drawn: the clicked ones, then the mouse's while measuring. */
+  drawnPoints() {
+    return this.mode && this.hover ? [...this.points, this.hover] : this.points;
+  }
+
   finish() {
     if (!this.mode) return;
     this.mode = null;
+    this.hover = null;
     this.picking.suspended = false;
     this.viewer.scene.canvas.style.cursor = '';
     this.report();
@@ -53,6 +72,7 @@ export class Measure {
   cancel() {
     const was = this.mode !== null || this.points.length > 0;
     this.mode = null;
+    this.hover = null;
     this.picking.suspended = false;
     this.viewer.scene.canvas.style.cursor = '';
     this.clearDrawing();
@@ -124,10 +144,10 @@ export class Measure {
 
   draw() {
     const entities = this.viewer.entities;
-    const positions = new Cesium.CallbackProperty(
-      () => (this.kind === 'area' && this.points.length > 2 ? [...this.points, this.points[0]] : this.points),
-      false,
-    );
+    const positions = new Cesium.CallbackProperty(() => {
+      const pts = this.drawnPoints();
+      return this.kind === 'area' && pts.length > 2 ? [...pts, pts[0]] : pts;
+    }, false);
     this.entities.push(
       entities.add({
         polyline: {
@@ -142,7 +162,7 @@ export class Measure {
       this.entities.push(
         entities.add({
           polygon: {
-            hierarchy: new Cesium.CallbackProperty(() => new Cesium.PolygonHierarchy(this.points), false),
+            hierarchy: new Cesium.CallbackProperty(() => new Cesium.PolygonHierarchy(this.drawnPoints()), false),
             perPositionHeight: true,
             material: COLOR.withAlpha(0.25),
           },
@@ -188,6 +208,7 @@ export class Measure {
     if (this.pointCollection) this.viewer.scene.primitives.remove(this.pointCollection);
     this.pointCollection = null;
     this.points = [];
+    this.hover = null;
     this.viewer.scene.requestRender();
   }
 }
