@@ -215,8 +215,10 @@ static const char finish_sql[] =
     "attributes->'function'->>0"
     " ELSE attributes->>'function' END, CASE jsonb_typeof(attributes->'usage') WHEN 'array'"
     " THEN attributes->'usage'->>0 ELSE attributes->>'usage' END);"
-    "UPDATE {o} SET year_built = substring(attributes->>'yearOfConstruction' from '^\\s*(-?[0-9]{1,4})')::int"
-    " WHERE attributes->>'yearOfConstruction' ~ '^\\s*-?[0-9]{1,4}';"
+    /* CityGML 2.0 and CityJSON: yearOfConstruction; CityGML 3.0: dateOfConstruction (a date) */
+    "UPDATE {o} SET year_built = substring(coalesce(attributes->>'yearOfConstruction',"
+    " attributes->>'dateOfConstruction') from '^\\s*(-?[0-9]{1,4})')::int"
+    " WHERE coalesce(attributes->>'yearOfConstruction', attributes->>'dateOfConstruction') ~ '^\\s*-?[0-9]{1,4}';"
     /* footprints: ground surfaces, else LoD0, else what is seen from above */
     "WITH f AS (SELECT object_id, ST_Union(ST_CollectionExtract(ST_MakeValid(ST_Force2D(geom)), 3)) AS g FROM {s}"
     " WHERE semantic = 'GroundSurface' OR lod = 0 GROUP BY object_id)"

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 CG="$DATA/citygml" CJ="$DATA/cityjson"
-for n in cm_sig3d cm_lod4 cm_plateau cm_delft cm_denhaag cm_rotterdam cm_jsonl cm_bad; do
+for n in cm_sig3d cm_v3 cm_lod4 cm_plateau cm_delft cm_denhaag cm_rotterdam cm_jsonl cm_bad; do
     jumeau datasets drop "$n" >/dev/null 2>&1
 done
 TOOLS=$(test_tools) || { fail "npm ci of tests/tools"; finish; }
@@ -76,6 +76,64 @@ check_eq "SIG3D: footprint = ground surface (2D area)" "t" \
 check_eq "SIG3D: the TIN relief kept as an object with its triangles" "t" \
     "$(sql "SELECT count(*) > 0 FROM data.cm_sig3d_surfaces s JOIN data.cm_sig3d o ON o.id = s.object_id
             WHERE o.class LIKE 'Relief%'")"
+
+# ---- CityGML 3.0: a building and its garage (as the OGC 3.0 encodings write them: con: surfaces,
+# a Solid of xlinks, a part whose wall is the parent's polygon turned round) -----------------------
+cat > "$SCRATCH/v3.gml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<CityModel xmlns="http://www.opengis.net/citygml/3.0" xmlns:con="http://www.opengis.net/citygml/construction/3.0"
+  xmlns:bldg="http://www.opengis.net/citygml/building/3.0" xmlns:gml="http://www.opengis.net/gml/3.2"
+  xmlns:xlink="http://www.w3.org/1999/xlink">
+ <gml:boundedBy><gml:Envelope srsName="urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::5783" srsDimension="3">
+  <gml:lowerCorner>458875 5438350 112</gml:lowerCorner><gml:upperCorner>458887.5 5438355 117</gml:upperCorner></gml:Envelope></gml:boundedBy>
+ <cityObjectMember><bldg:Building gml:id="B">
+  <boundary><con:GroundSurface><lod2MultiSurface><gml:MultiSurface><gml:surfaceMember><gml:Polygon gml:id="B_g"><gml:exterior><gml:LinearRing>
+   <gml:posList>458875 5438350 112 458875 5438355 112 458885 5438355 112 458885 5438350 112 458875 5438350 112</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface></lod2MultiSurface></con:GroundSurface></boundary>
+  <boundary><con:WallSurface><lod2MultiSurface><gml:MultiSurface><gml:surfaceMember><gml:Polygon gml:id="B_s"><gml:exterior><gml:LinearRing>
+   <gml:posList>458875 5438350 112 458885 5438350 112 458885 5438350 115 458875 5438350 115 458875 5438350 112</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface></lod2MultiSurface></con:WallSurface></boundary>
+  <boundary><con:WallSurface><lod2MultiSurface><gml:MultiSurface><gml:surfaceMember><gml:Polygon gml:id="B_n"><gml:exterior><gml:LinearRing>
+   <gml:posList>458885 5438355 112 458875 5438355 112 458875 5438355 115 458885 5438355 115 458885 5438355 112</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface></lod2MultiSurface></con:WallSurface></boundary>
+  <boundary><con:WallSurface><lod2MultiSurface><gml:MultiSurface><gml:surfaceMember><gml:Polygon gml:id="B_e"><gml:exterior><gml:LinearRing>
+   <gml:posList>458885 5438350 112 458885 5438355 112 458885 5438355 115 458885 5438352.5 117 458885 5438350 115 458885 5438350 112</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface></lod2MultiSurface></con:WallSurface></boundary>
+  <boundary><con:WallSurface><lod2MultiSurface><gml:MultiSurface><gml:surfaceMember><gml:Polygon gml:id="B_w"><gml:exterior><gml:LinearRing>
+   <gml:posList>458875 5438355 112 458875 5438350 112 458875 5438350 115 458875 5438352.5 117 458875 5438355 115 458875 5438355 112</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface></lod2MultiSurface></con:WallSurface></boundary>
+  <boundary><con:RoofSurface><lod2MultiSurface><gml:MultiSurface><gml:surfaceMember><gml:Polygon gml:id="B_rn"><gml:exterior><gml:LinearRing>
+   <gml:posList>458885 5438355 115 458875 5438355 115 458875 5438352.5 117 458885 5438352.5 117 458885 5438355 115</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface></lod2MultiSurface></con:RoofSurface></boundary>
+  <boundary><con:RoofSurface><lod2MultiSurface><gml:MultiSurface><gml:surfaceMember><gml:Polygon gml:id="B_rs"><gml:exterior><gml:LinearRing>
+   <gml:posList>458875 5438350 115 458885 5438350 115 458885 5438352.5 117 458875 5438352.5 117 458875 5438350 115</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface></lod2MultiSurface></con:RoofSurface></boundary>
+  <lod2Solid><gml:Solid><gml:exterior><gml:Shell>
+   <gml:surfaceMember xlink:href="#B_g"/><gml:surfaceMember xlink:href="#B_s"/><gml:surfaceMember xlink:href="#B_n"/>
+   <gml:surfaceMember xlink:href="#B_e"/><gml:surfaceMember xlink:href="#B_w"/><gml:surfaceMember xlink:href="#B_rn"/>
+   <gml:surfaceMember xlink:href="#B_rs"/></gml:Shell></gml:exterior></gml:Solid></lod2Solid>
+  <con:dateOfConstruction>1985-01-01</con:dateOfConstruction>
+  <bldg:function>1000</bldg:function>
+  <bldg:storeysAboveGround>1</bldg:storeysAboveGround>
+  <bldg:buildingPart><bldg:BuildingPart gml:id="G">
+   <boundary><con:GroundSurface><lod2MultiSurface><gml:MultiSurface><gml:surfaceMember><gml:Polygon gml:id="G_g"><gml:exterior><gml:LinearRing>
+    <gml:posList>458887.5 5438351 112 458885 5438351 112 458885 5438355 112 458887.5 5438355 112 458887.5 5438351 112</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface></lod2MultiSurface></con:GroundSurface></boundary>
+   <boundary><con:WallSurface><lod2MultiSurface><gml:MultiSurface><gml:surfaceMember>
+    <gml:OrientableSurface orientation="-"><gml:baseSurface xlink:href="#B_e"/></gml:OrientableSurface></gml:surfaceMember></gml:MultiSurface></lod2MultiSurface></con:WallSurface></boundary>
+   <boundary><con:RoofSurface><lod2MultiSurface><gml:MultiSurface><gml:surfaceMember><gml:Polygon gml:id="G_r"><gml:exterior><gml:LinearRing>
+    <gml:posList>458885 5438355 114.3 458885 5438351 114.5 458887.5 5438351 114.5 458887.5 5438355 114.3 458885 5438355 114.3</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface></lod2MultiSurface></con:RoofSurface></boundary>
+   <bldg:function>1630</bldg:function>
+  </bldg:BuildingPart></bldg:buildingPart>
+ </bldg:Building></cityObjectMember>
+</CityModel>
+XML
+run_status jumeau import citygml "$SCRATCH/v3.gml" --name cm_v3
+check_eq "CityGML 3.0: import status" 0 "$STATUS"
+check_eq "CityGML 3.0: the building and its garage, the garage's parent the building" "Building||1985|1000|1,BuildingPart|B|||" \
+    "$(sql "SELECT string_agg(o.class || '|' || coalesce(p.gml_id, '') || '|' || coalesce(o.year_built::text, '') || '|'
+            || coalesce(o.use, '') || '|' || coalesce(o.storeys::text, ''), ',' ORDER BY o.class) FROM data.cm_v3 o
+            LEFT JOIN data.cm_v3 p ON p.id = o.parent_id" | sed 's/|1630|/||/')"
+# each polygon once, with the object that writes it: the Solid's xlinks add none, and the wall
+# the garage shares with the building (a reference, turned round) stays the building's
+check_eq "CityGML 3.0: con: surfaces with their semantics, each polygon once" \
+    "Building GroundSurface 1,Building RoofSurface 2,Building WallSurface 4,BuildingPart GroundSurface 1,BuildingPart RoofSurface 1" \
+    "$(sql "SELECT string_agg(class || ' ' || semantic || ' ' || n, ',' ORDER BY class, semantic) FROM (SELECT o.class, s.semantic, count(*) AS n
+            FROM data.cm_v3_surfaces s JOIN data.cm_v3 o ON o.id = s.object_id GROUP BY 1, 2) k")"
+check_eq "CityGML 3.0: the garage's footprint is its ground surface (2.5 x 4 m)" "10" \
+    "$(sql "SELECT round(ST_Area(geom)::numeric, 6) FROM data.cm_v3 WHERE class = 'BuildingPart'" | sed 's/\.0*$//')"
 
 # ---- CityGML 2.0 with an ADE: PLATEAU Tokyo --------------------------------------------------
 run_status jumeau import citygml "$CG/plateau_tokyo_53394517_bldg_6697_2_op_CityGML2.gml" --name cm_plateau
