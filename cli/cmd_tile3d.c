@@ -234,14 +234,16 @@ static enum jm_status parse_options(const struct cli_parsed *p, const struct cli
 
 static void report(const struct job3d *j, const char *out, double seconds)
 {
-    printf("wrote the 3D tileset of %s to %s: %ld buildings in %ld contents and %ld tileset files, in %.2f s"
-           " (%.0f buildings/s)\n",
-           j->layer.name, out, j->buildings, j->contents, j->tilesets, seconds,
-           seconds > 0 ? (double)j->buildings / seconds : 0.0);
-    printf("  %.0f bytes per building in the leaves, largest content %.1f KB, all contents %.1f MB,"
-           " tileset.json %zu bytes; %ld footprints gave no solid\n",
-           j->buildings ? (double)j->leaf_bytes / (double)j->buildings : 0.0, (double)j->largest / 1000,
-           (double)j->content_bytes / 1e6, j->root_bytes, j->skipped);
+    /* buildings, or the objects of a city model (roads, land use … as well) */
+    const char *noun = strcmp(j->layer.kind, "buildings") == 0 ? "building" : "city object";
+    printf("wrote the 3D tileset of %s to %s: %ld %ss in %ld contents and %ld tileset files, in %.2f s"
+           " (%.0f %ss/s)\n",
+           j->layer.name, out, j->buildings, noun, j->contents, j->tilesets, seconds,
+           seconds > 0 ? (double)j->buildings / seconds : 0.0, noun);
+    printf("  %.0f bytes per %s in the leaves, largest content %.1f KB, all contents %.1f MB,"
+           " tileset.json %zu bytes; %ld %ss gave no solid\n",
+           j->buildings ? (double)j->leaf_bytes / (double)j->buildings : 0.0, noun, (double)j->largest / 1000,
+           (double)j->content_bytes / 1e6, j->root_bytes, j->skipped, noun);
 }
 
 enum jm_status cmd_tile_3d(struct cli_ctx *ctx, const struct cli_parsed *p, const struct cli_opt *opts, struct err *e)
