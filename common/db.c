@@ -263,3 +263,23 @@ enum jm_status db_migrate(PGconn *conn, const struct db_migration *list, size_t 
     }
     return JM_OK;
 }
+
+enum jm_status db_copy_begin(PGconn *conn, const char *sql, struct err *e)
+{
+    PGresult *res = PQexec(conn, sql);
+    bool started = PQresultStatus(res) == PGRES_COPY_IN;
+    PQclear(res);
+    return started ? JM_OK : err_set(e, JM_EDB, "cannot start COPY: %s", PQerrorMessage(conn));
+}
+
+enum jm_status db_copy_end(PGconn *conn, enum jm_status rc, struct err *e)
+{
+    PQputCopyEnd(conn, rc ? "import failed" : NULL);
+    PGresult *res;
+    while ((res = PQgetResult(conn))) {
+        if (!rc && PQresultStatus(res) != PGRES_COMMAND_OK)
+            rc = err_set(e, JM_EDB, "COPY failed: %s", PQresultErrorMessage(res));
+        PQclear(res);
+    }
+    return rc;
+}

@@ -51,6 +51,12 @@ enum jm_status db_exec_script(PGconn *conn, const char *sql, struct err *e);
  * or on error (then `e` tells which). */
 char *db_query_value(PGconn *conn, const char *sql, int nparams, const char *const *params, struct err *e);
 
+/* Starts `COPY … FROM STDIN` (sql); JM_EDB when the server does not enter the copy. */
+enum jm_status db_copy_begin(PGconn *conn, const char *sql, struct err *e);
+/* Ends a COPY started by db_copy_begin: aborts it when `rc` is an error (nothing is kept),
+ * else completes it; returns `rc`, or JM_EDB when the server refused the rows. */
+enum jm_status db_copy_end(PGconn *conn, enum jm_status rc, struct err *e);
+
 /* Appends `name` quoted as an SQL identifier ("data"."my ""table"") to `out`. */
 bool db_quote_ident(struct buf *out, const char *name);
 

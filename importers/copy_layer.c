@@ -528,14 +528,10 @@ enum jm_status imp__copy_layer(struct imp__job *j, const struct imp__copy_spec *
         db_quote_ident(&sql, spec->cols[i].name);
     }
     buf_puts(&sql, ") FROM STDIN");
-    PGresult *res = PQexec(j->conn, buf_str(&sql));
+    enum jm_status started_rc = db_copy_begin(j->conn, buf_str(&sql), e);
     buf_cleanup(&sql);
-    if (PQresultStatus(res) != PGRES_COPY_IN) {
-        enum jm_status rc = err_set(e, JM_EDB, "cannot start COPY: %s", PQerrorMessage(j->conn));
-        PQclear(res);
-        return rc;
-    }
-    PQclear(res);
+    if (started_rc)
+        return started_rc;
 
     struct pipeline p = {.j = j, .spec = spec, .counts = counts, .next_id = 1};
     pthread_mutex_init(&p.lock, NULL);
@@ -602,12 +598,7 @@ enum jm_status imp__copy_layer(struct imp__job *j, const struct imp__copy_spec *
                      (unsigned long long)counts->skipped);
     if (!rc && p.rows.len && PQputCopyData(j->conn, p.rows.data, (int)p.rows.len) != 1)
         rc = err_set(e, JM_EDB, "COPY failed: %s", PQerrorMessage(j->conn));
-    PQputCopyEnd(j->conn, rc ? "import failed" : NULL);
-    while ((res = PQgetResult(j->conn))) {
-        if (!rc && PQresultStatus(res) != PGRES_COMMAND_OK)
-            rc = err_set(e, JM_EDB, "COPY failed: %s", PQresultErrorMessage(res));
-        PQclear(res);
-    }
+    rc = db_copy_end(j->conn, rc, e);
     buf_cleanup(&p.rows);
     pthread_mutex_destroy(&p.lock);
     pthread_cond_destroy(&p.changed);

@@ -24,10 +24,7 @@ static void cache_key(struct http_request *req, struct http_response *res, struc
     buf_printf(key, "3d|%s|%s|", what, req->db_role);
     for (int i = 0; i < n; i++)
         buf_printf(key, "%s:%d,", layers[i].name, layers[i].version);
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *c = buf_str(key); *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-    res->etag = arena_printf(&req->arena, "\"d%016llx\"", (unsigned long long)h);
+    res->etag = arena_printf(&req->arena, "\"d%016llx\"", (unsigned long long)tile_cache_key_hash(buf_str(key)));
 }
 
 /* The one 3D dataset `name` the caller sees: JM_ENOTFOUND otherwise, with the reason. */

@@ -218,10 +218,7 @@ static enum jm_status tile(struct http_request *req, struct http_response *res, 
     buf_printf(&key, "|%d/%ld/%ld", z, x, y);
     struct tile_cache *cache = http_tile_cache(req);
     /* the ETag is the key's: it changes exactly when the tile may */
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *c = buf_str(&key); *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-    res->etag = arena_printf(&req->arena, "\"t%016llx\"", (unsigned long long)h);
+    res->etag = arena_printf(&req->arena, "\"t%016llx\"", (unsigned long long)tile_cache_key_hash(buf_str(&key)));
     if (!key.overflow && tile_cache_get(cache, buf_str(&key), &res->body)) {
         res->x_cache = "hit";
     } else {

@@ -12,7 +12,7 @@ struct tile_cache_entry {
     unsigned char data[];
 };
 
-static uint64_t hash_key(const char *key)
+uint64_t tile_cache_key_hash(const char *key)
 {
     uint64_t h = 1469598103934665603ULL;
     for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
@@ -97,7 +97,7 @@ bool tile_cache_get(struct tile_cache *c, const char *key, struct buf *out)
 {
     if (!c->budget || !c->buckets)
         return false;
-    uint64_t h = hash_key(key);
+    uint64_t h = tile_cache_key_hash(key);
     pthread_mutex_lock(&c->lock);
     struct tile_cache_entry *e = *find(c, key, h);
     bool hit = e && buf_append(out, e->data, e->size);
@@ -125,7 +125,7 @@ void tile_cache_put(struct tile_cache *c, const char *key, const void *tile, siz
     }
     n->key = k;
     n->size = size;
-    n->hash = hash_key(key);
+    n->hash = tile_cache_key_hash(key);
     if (size)
         memcpy(n->data, tile, size);
     pthread_mutex_lock(&c->lock);

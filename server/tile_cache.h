@@ -30,6 +30,9 @@ void tile_cache_cleanup(struct tile_cache *c);
 /* Copies the tile for `key` into `out` and returns true when cached (an empty tile is cached
  * too: *out stays empty). */
 bool tile_cache_get(struct tile_cache *c, const char *key, struct buf *out);
+/* The 64-bit FNV-1a hash of a key, as the cache buckets it: also the tile's ETag, which thus
+ * changes exactly when the key does (role, dataset versions, z/x/y). */
+uint64_t tile_cache_key_hash(const char *key);
 /* Stores a copy of the tile; evicts the least recently used tiles beyond the budget. */
 void tile_cache_put(struct tile_cache *c, const char *key, const void *tile, size_t size);
 

@@ -109,6 +109,21 @@ static void shown_objects(struct buf *sql, const struct tile_layer *l, const str
     buf_puts(sql, " p WHERE p.parent_id = t.id)))");
 }
 
+/* The text parameters of CELL_FILTER for cell z/x/y of `l`: the zoom, the column, the row, the
+ * densifying step (an eighth of the cell) and the storage SRID. */
+struct cell_params {
+    char z[16], x[24], y[24], seg[32], srid[16];
+};
+
+static void cell_params(struct cell_params *p, const struct tile_layer *l, int z, int64_t x, int64_t y)
+{
+    snprintf(p->z, sizeof p->z, "%d", z);
+    snprintf(p->x, sizeof p->x, "%lld", (long long)x);
+    snprintf(p->y, sizeof p->y, "%lld", (long long)y);
+    snprintf(p->seg, sizeof p->seg, "%.17g", 2 * TILE_MERCATOR_HALF / ldexp(1.0, z < 0 ? 0 : z) / 8);
+    snprintf(p->srid, sizeof p->srid, "%d", l->srid);
+}
+
 /* ---- summaries --------------------------------------------------------------------------- */
 
 /* The summaries of the objects of cell z/x/y (z < 0: the whole dataset) per sub-cell of
@@ -140,14 +155,11 @@ static enum jm_status read_bins(PGconn *conn, const struct tile_layer *l, const 
     }
     buf_puts(&sql, ", 4326) AS g) k WHERE ");
     shown_objects(&sql, l, c);
-    char sdeep[16], sz[16], sx[24], sy[24], sseg[32], ssrid[16];
+    char sdeep[16];
     snprintf(sdeep, sizeof sdeep, "%d", deep);
-    snprintf(sz, sizeof sz, "%d", z);
-    snprintf(sx, sizeof sx, "%lld", (long long)x);
-    snprintf(sy, sizeof sy, "%lld", (long long)y);
-    snprintf(sseg, sizeof sseg, "%.17g", 2 * TILE_MERCATOR_HALF / ldexp(1.0, z < 0 ? 0 : z) / 8);
-    snprintf(ssrid, sizeof ssrid, "%d", l->srid);
-    const char *params[] = {sdeep, sz, sx, sy, sseg, ssrid};
+    struct cell_params cp;
+    cell_params(&cp, l, z, x, y);
+    const char *params[] = {sdeep, cp.z, cp.x, cp.y, cp.seg, cp.srid};
     int nparams = 1;
     if (z >= 0) {
         buf_puts(&sql, " AND " CELL_FILTER("$2", "$3", "$4", "$5", "$6") " AND (k.col >> ($1::int - $2::int)) = $3"
@@ -640,19 +652,15 @@ enum jm_status tiles3d_content(PGconn *conn, const struct tile_layer *l, int z, 
     if (z > TILESET3D_MAX_ZOOM || !tile_valid(z, x, y))
         return err_set(e, JM_ENOTFOUND, "no 3D tile %d/%lld/%lld", z, (long long)x, (long long)y);
     struct tileset3d_caps caps = tileset3d_caps_default();
-    char sz[16], sx[24], sy[24], sseg[32], ssrid[16], sfeat[24], spoints[24], smaxz[16], stol[32];
-    double width = 2 * TILE_MERCATOR_HALF / ldexp(1.0, z);
-    snprintf(sz, sizeof sz, "%d", z);
-    snprintf(sx, sizeof sx, "%lld", (long long)x);
-    snprintf(sy, sizeof sy, "%lld", (long long)y);
-    snprintf(sseg, sizeof sseg, "%.17g", width / 8);
-    snprintf(ssrid, sizeof ssrid, "%d", l->srid);
+    struct cell_params cp;
+    cell_params(&cp, l, z, x, y);
+    char sfeat[24], spoints[24], smaxz[16], stol[32];
     snprintf(sfeat, sizeof sfeat, "%ld", caps.max_features);
     snprintf(spoints, sizeof spoints, "%ld", caps.max_bytes / TILESET3D_BYTES_PER_POINT);
     snprintf(smaxz, sizeof smaxz, "%d", TILESET3D_MAX_ZOOM);
     /* half the cell's geometric error, in the storage CRS's metres */
     snprintf(stol, sizeof stol, "%.17g", tileset3d_geometric_error(z, y) / 2);
-    const char *params[] = {sz, sx, sy, sseg, ssrid, sfeat, spoints, smaxz, stol};
+    const char *params[] = {cp.z, cp.x, cp.y, cp.seg, cp.srid, sfeat, spoints, smaxz, stol};
     struct buf sql;
     buf_init(&sql, 1 << 14);
     content_sql(&sql, l, &c);

@@ -135,24 +135,26 @@ static double region_margin(double width)
     return 0.01 + width * 1.6e-5;
 }
 
-/* Writes a region around a summary, widened by region_margin() of a tile that wide. */
-static void write_region(struct jw *w, const struct tileset3d_bin *c, double width)
+/* The region [west, south, east, north, hmin, hmax] (radians, metres) around a summary,
+ * widened by region_margin() of a tile `width` metres wide. */
+static void region_around(const struct tileset3d_bin *c, double width, double region[6])
 {
     double margin = region_margin(width);
     double lat = (c->south + c->north) / 2 * DEG;
     double dlat = margin / EARTH_RADIUS, dlon = margin / (EARTH_RADIUS * fmax(cos(lat), 0.01));
-    jw_key(w, "boundingVolume");
-    jw_object_begin(w);
-    jw_key(w, "region");
-    jw_array_begin(w);
-    jw_double(w, fmax(c->west * DEG - dlon, -M_PI));
-    jw_double(w, fmax(c->south * DEG - dlat, -M_PI / 2));
-    jw_double(w, fmin(c->east * DEG + dlon, M_PI));
-    jw_double(w, fmin(c->north * DEG + dlat, M_PI / 2));
-    jw_double(w, c->hmin - margin);
-    jw_double(w, c->hmax + margin);
-    jw_array_end(w);
-    jw_object_end(w);
+    region[0] = fmax(c->west * DEG - dlon, -M_PI);
+    region[1] = fmax(c->south * DEG - dlat, -M_PI / 2);
+    region[2] = fmin(c->east * DEG + dlon, M_PI);
+    region[3] = fmin(c->north * DEG + dlat, M_PI / 2);
+    region[4] = c->hmin - margin;
+    region[5] = c->hmax + margin;
+}
+
+static void write_region(struct jw *w, const struct tileset3d_bin *c, double width)
+{
+    double region[6];
+    region_around(c, width, region);
+    write_region_array(w, region);
 }
 
 static void add_ref(struct buf *refs, int z, int64_t x, int64_t y, bool external)
@@ -295,15 +297,7 @@ void tileset3d_root_summary(const struct tileset3d_bin *bins, int nbins, int top
     for (int i = 1; i < nbins; i++)
         merge_into(&all, &bins[i]);
     /* the margin of the widest top cell (at the equator): the root's region holds theirs */
-    double margin = region_margin(EARTH_CIRCUMFERENCE / ldexp(1.0, top_z));
-    double lat = (all.south + all.north) / 2 * DEG;
-    double dlat = margin / EARTH_RADIUS, dlon = margin / (EARTH_RADIUS * fmax(cos(lat), 0.01));
-    region[0] = fmax(all.west * DEG - dlon, -M_PI);
-    region[1] = fmax(all.south * DEG - dlat, -M_PI / 2);
-    region[2] = fmin(all.east * DEG + dlon, M_PI);
-    region[3] = fmin(all.north * DEG + dlat, M_PI / 2);
-    region[4] = all.hmin - margin;
-    region[5] = all.hmax + margin;
+    region_around(&all, EARTH_CIRCUMFERENCE / ldexp(1.0, top_z), region);
     /* above the error of any top cell: the bins' rows, brought up to the top zoom */
     double worst = 0;
     int deep = top_z + TILESET3D_LEVELS_PER_FILE;

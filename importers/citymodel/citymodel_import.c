@@ -349,13 +349,10 @@ static enum jm_status copy_objects(struct cm_load *l, struct err *e)
     buf_puts(&sql, "COPY ");
     imp__staging_table(l->j, "", &sql);
     buf_puts(&sql, " (id, gml_id, class, parent_gml_id, attributes, lod) FROM STDIN");
-    PGresult *res = PQexec(l->j->conn, buf_str(&sql));
+    enum jm_status rc = db_copy_begin(l->j->conn, buf_str(&sql), e);
     buf_cleanup(&sql);
-    bool started = PQresultStatus(res) == PGRES_COPY_IN;
-    PQclear(res);
-    if (!started)
-        return err_set(e, JM_EDB, "cannot start COPY: %s", PQerrorMessage(l->j->conn));
-    enum jm_status rc = JM_OK;
+    if (rc)
+        return rc;
     char chunk[1 << 16];
     size_t n;
     rewind(l->objects);
@@ -364,13 +361,7 @@ static enum jm_status copy_objects(struct cm_load *l, struct err *e)
             rc = err_set(e, JM_EDB, "COPY failed: %s", PQerrorMessage(l->j->conn));
     if (!rc && ferror(l->objects))
         rc = err_set(e, JM_EENV, "cannot read the temporary file of objects");
-    PQputCopyEnd(l->j->conn, rc ? "import failed" : NULL);
-    while ((res = PQgetResult(l->j->conn))) {
-        if (!rc && PQresultStatus(res) != PGRES_COMMAND_OK)
-            rc = err_set(e, JM_EDB, "COPY failed: %s", PQresultErrorMessage(res));
-        PQclear(res);
-    }
-    return rc;
+    return db_copy_end(l->j->conn, rc, e);
 }
 
 /* Streams the file's surfaces into {s} while its objects wait in l->objects. */
@@ -381,28 +372,20 @@ static enum jm_status copy_surfaces(struct cm_load *l, struct cm_info *info, str
     buf_puts(&sql, "COPY ");
     imp__staging_table(l->j, "_surfaces", &sql);
     buf_puts(&sql, " (id, object_id, semantic, lod, geom) FROM STDIN");
-    PGresult *res = PQexec(l->j->conn, buf_str(&sql));
+    enum jm_status rc = db_copy_begin(l->j->conn, buf_str(&sql), e);
     buf_cleanup(&sql);
-    bool started = PQresultStatus(res) == PGRES_COPY_IN;
-    PQclear(res);
-    if (!started)
-        return err_set(e, JM_EDB, "cannot start COPY: %s", PQerrorMessage(l->j->conn));
+    if (rc)
+        return rc;
     bool gml = strcmp(l->j->kind->name, "citygml") == 0;
     progress_begin(&l->bar, "importing", 0, l->j->opt->quiet);
-    enum jm_status rc = gml ? cm_read_citygml(l->j->opt->file, on_object, l, info, e)
-                            : cm_read_cityjson(l->j->opt->file, on_object, l, info, e);
+    rc = gml ? cm_read_citygml(l->j->opt->file, on_object, l, info, e)
+             : cm_read_cityjson(l->j->opt->file, on_object, l, info, e);
     progress_end(&l->bar);
     if (!rc)
         rc = send_rows(l, e);
     if (!rc && l->next_object == 0)
         rc = err_set(e, JM_EINPUT, "%s: no city object in the file", l->j->opt->file);
-    PQputCopyEnd(l->j->conn, rc ? "import failed" : NULL);
-    while ((res = PQgetResult(l->j->conn))) {
-        if (!rc && PQresultStatus(res) != PGRES_COMMAND_OK)
-            rc = err_set(e, JM_EDB, "COPY failed: %s", PQresultErrorMessage(res));
-        PQclear(res);
-    }
-    return rc;
+    return db_copy_end(l->j->conn, rc, e);
 }
 
 /* Report notes: the file's version and CRS, appearances, objects left out. */
